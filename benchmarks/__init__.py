@@ -1,0 +1,1 @@
+"""Benchmark scripts, one per capability (run with ``sciml bench NAME``)."""

@@ -1,0 +1,1 @@
+"""RL4RLA: discovery of randomized linear-algebra algorithms."""

@@ -1,0 +1,99 @@
+"""The contract every PDE generator fulfils, and the per-sample seeding that makes
+sharded, resumed and batched generation give the same bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+GenerateFn = Callable[..., dict[str, np.ndarray]]
+CoordinatesFn = Callable[..., dict[str, np.ndarray]]
+
+
+def sample_rng(seed: int, index: int) -> np.random.Generator:
+    """Generator for sample ``index`` of a dataset seeded with ``seed``.
+
+    Seeded from ``SeedSequence([seed, index])``, so a sample does not depend on which batch,
+    shard or resumed run produced it.
+    """
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
+
+
+@dataclass(frozen=True)
+class PDEGenerator:
+    """A seeded solver that produces one kind of PDE dataset.
+
+    ``generate(rngs, resolution, **params)`` draws one sample per generator in ``rngs`` and
+    returns ``{field_name: array}`` with a leading batch axis; spatial axes come last and, for
+    trajectories, time is axis 1. ``coordinates(resolution, **params)`` returns the grid
+    (``x``, and ``t`` for trajectories).
+    """
+
+    name: str
+    equation: str
+    generate: GenerateFn
+    coordinates: CoordinatesFn
+    defaults: Mapping[str, Any]
+    input_fields: tuple[str, ...]
+    target_fields: tuple[str, ...]
+    spatial_dims: int
+    time_dependent: bool
+    periodic: bool
+    batch_size: int = 8
+    version: str = "1"
+    min_resolution: int = 4
+    resolution_multiple: int = 1
+    notes: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def params(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults updated by ``overrides``; unknown names raise ``ValueError``."""
+        merged = dict(self.defaults)
+        for key, value in (overrides or {}).items():
+            if key not in self.defaults:
+                known = ", ".join(sorted(self.defaults))
+                raise ValueError(f"unknown parameter {key!r} for {self.name}; known: {known}")
+            merged[key] = _coerce(key, value, self.defaults[key])
+        return merged
+
+    def check_resolution(self, resolution: int) -> None:
+        if not isinstance(resolution, int | np.integer) or resolution < self.min_resolution:
+            raise ValueError(
+                f"resolution must be an integer >= {self.min_resolution} for {self.name}, "
+                f"got {resolution!r}"
+            )
+        if resolution % self.resolution_multiple:
+            raise ValueError(
+                f"resolution for {self.name} must be a multiple of {self.resolution_multiple}, "
+                f"got {resolution}"
+            )
+
+
+def _coerce(key: str, value: Any, default: Any) -> Any:
+    """``value`` as the type of ``default`` (ints widen to floats; bools stay strict)."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise TypeError(f"parameter {key!r} must be true or false, got {value!r}")
+        return value
+    if isinstance(default, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"parameter {key!r} must be a number, got {value!r}") from None
+        if isinstance(default, int):
+            if not number.is_integer():
+                raise TypeError(f"parameter {key!r} must be an integer, got {value!r}")
+            return int(number)
+        return number
+    return value
+
+
+def draw(generator: PDEGenerator, indices: Sequence[int], resolution: int, seed: int,
+         params: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+    """Samples ``indices`` of the dataset ``(generator, resolution, seed, params)``."""
+    generator.check_resolution(resolution)
+    rngs = [sample_rng(seed, i) for i in indices]
+    return generator.generate(rngs, resolution, **generator.params(params))

@@ -1,0 +1,141 @@
+"""One dataset view over every source of PDE fields: (input, target) pairs, channels first,
+at the stored resolution or any coarser one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from sciml.data.pde.views import check_method, check_resolution, coarsen
+
+
+class PairSource(Protocol):
+    """Random access to (x, y) pairs, each ``(channels, *grid)``, on the native grid."""
+
+    def __len__(self) -> int: ...
+
+    def pair(self, index: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@dataclass(frozen=True)
+class ArrayPairs:
+    """Pairs ``(x[i], y[i])`` from two array-likes (NumPy or h5py) of shape (N, C, *grid)."""
+
+    x: Any
+    y: Any
+
+    def __post_init__(self) -> None:
+        if len(self.x) != len(self.y):
+            raise ValueError(f"inputs and targets differ in length: {len(self.x)} vs {len(self.y)}")
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def pair(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.x[index]), np.asarray(self.y[index])
+
+
+@dataclass(frozen=True)
+class TrajectoryPairs:
+    """Pairs cut from trajectories ``u`` of shape (N, T, C, *grid).
+
+    ``task="next-step"``: x = frames t … t+k−1 stacked as channels, y = frame t+k, for every
+    admissible t. ``task="final"``: x = the first k frames, y = the last frame.
+    """
+
+    u: Any
+    task: str = "next-step"
+    input_steps: int = 1
+
+    def __post_init__(self) -> None:
+        if self.task not in ("next-step", "final"):
+            raise ValueError(f"task must be 'next-step' or 'final', got {self.task!r}")
+        steps = self.u.shape[1]
+        if not 1 <= self.input_steps < steps:
+            raise ValueError(
+                f"input_steps must be in [1, {steps - 1}] for trajectories of {steps} frames, "
+                f"got {self.input_steps}"
+            )
+
+    @property
+    def pairs_per_trajectory(self) -> int:
+        if self.task == "final":
+            return 1
+        return self.u.shape[1] - self.input_steps
+
+    def __len__(self) -> int:
+        return len(self.u) * self.pairs_per_trajectory
+
+    def pair(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        traj, start = divmod(index, self.pairs_per_trajectory)
+        k = self.input_steps
+        if self.task == "final":
+            x = np.asarray(self.u[traj, :k])
+            y = np.asarray(self.u[traj, -1])
+        else:
+            frames = np.asarray(self.u[traj, start : start + k + 1])
+            x, y = frames[:k], frames[k]
+        return x.reshape(-1, *x.shape[2:]), y
+
+
+@dataclass(frozen=True)
+class FieldDataset(Dataset):
+    """(x, y) field pairs as float32 tensors ``(channels, *grid)`` at ``resolution``.
+
+    ``resolution=None`` is the stored grid; coarser views use ``method`` (``"stride"`` or
+    ``"spectral"``, see :mod:`sciml.data.pde.views`). Indexing checks every sample for NaN/Inf
+    and names the source and index when it finds one.
+    """
+
+    source: PairSource
+    spatial_dims: int
+    native_resolution: int
+    name: str = "dataset"
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    resolution: int | None = None
+    method: str = "stride"
+
+    def __post_init__(self) -> None:
+        check_method(self.method)
+        if self.resolution is not None:
+            check_resolution(self.native_resolution, self.resolution, self.method)
+
+    @property
+    def grid_resolution(self) -> int:
+        return self.native_resolution if self.resolution is None else self.resolution
+
+    def at_resolution(self, resolution: int, method: str | None = None) -> FieldDataset:
+        """The same pairs seen on a grid of ``resolution`` points per axis."""
+        return replace(self, resolution=resolution, method=method or self.method)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"sample index {index} out of range for {len(self)} samples")
+        index %= len(self)
+        x, y = self.source.pair(index)
+        for label, value in (("input", x), ("target", y)):
+            if not np.isfinite(value).all():
+                raise ValueError(f"{self.name}: sample {index} has NaN or Inf in its {label}")
+        if self.resolution is not None and self.resolution != self.native_resolution:
+            x = coarsen(x, self.resolution, self.spatial_dims, self.method)
+            y = coarsen(y, self.resolution, self.spatial_dims, self.method)
+        return (
+            torch.from_numpy(np.asarray(x, dtype=np.float32)),
+            torch.from_numpy(np.asarray(y, dtype=np.float32)),
+        )
+
+    def tensors(self, indices: Any = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Stacked ``(X, Y)`` of the samples in ``indices`` (default: all)."""
+        indices = range(len(self)) if indices is None else indices
+        pairs = [self[int(i)] for i in indices]
+        if not pairs:
+            raise ValueError(f"{self.name}: no samples selected")
+        return torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])

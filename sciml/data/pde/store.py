@@ -1,0 +1,288 @@
+"""Generate PDE datasets into HDF5: seeded, sharded, resumable, never half-written.
+
+Sample i is drawn from ``SeedSequence([seed, i])`` and batch b holds samples
+[b·B, (b+1)·B). Each finished batch is written atomically to ``OUT.parts/batch-b.npz``;
+shard i/k computes the batches with b ≡ i (mod k), so k processes (or machines sharing the
+folder) split one dataset, and a rerun skips finished batches. When every batch is there, the
+parts are assembled into ``OUT`` (written under a temporary name, then renamed) and removed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+from tqdm.auto import tqdm
+
+import sciml
+from sciml.data.pde import get_generator
+from sciml.data.pde.base import PDEGenerator, draw
+from sciml.data.pde.dataset import ArrayPairs, FieldDataset, TrajectoryPairs
+
+FORMAT = "sciml-pde"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    path: Path
+    complete: bool
+    batches_done: int
+    batches_total: int
+    batches_computed: int
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/k"`` → (i, k) with 0 ≤ i < k."""
+    try:
+        i, k = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"shard must look like i/k (e.g. 0/4), got {text!r}") from None
+    if k < 1 or not 0 <= i < k:
+        raise ValueError(f"shard i/k needs 0 <= i < k, got {text!r}")
+    return i, k
+
+
+def generate_dataset(
+    name: str,
+    out: str | os.PathLike,
+    *,
+    n: int,
+    resolution: int,
+    seed: int = 0,
+    params: Mapping[str, Any] | None = None,
+    shard: tuple[int, int] | None = None,
+    batch_size: int | None = None,
+    progress: bool = True,
+) -> GenerationResult:
+    """Write ``n`` samples of PDE ``name`` at ``resolution`` to the HDF5 file ``out``.
+
+    With ``shard=(i, k)`` only this shard's batches are computed and the file is not
+    assembled; run again without a shard (or with the last one missing) to assemble it.
+    """
+    generator = get_generator(name)
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    generator.check_resolution(resolution)
+    merged = generator.params(params)
+    batch = batch_size or generator.batch_size
+    if not isinstance(batch, int) or batch < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch!r}")
+    index, count = shard or (0, 1)
+    out = Path(out)
+    meta = {
+        "equation": generator.name,
+        "generator_version": generator.version,
+        "n": n,
+        "resolution": int(resolution),
+        "seed": int(seed),
+        "params": merged,
+        "batch_size": batch,
+    }
+    n_batches = math.ceil(n / batch)
+    if out.exists():
+        _check_existing(out, meta)
+        return GenerationResult(out, True, n_batches, n_batches, 0)
+
+    parts = _parts_dir(out)
+    _claim_parts(parts, meta)
+    mine = [b for b in range(index, n_batches, count) if not _batch_path(parts, b).exists()]
+    bar = tqdm(mine, desc=f"{name} {resolution}", unit="batch", disable=not progress)
+    for b in bar:
+        indices = range(b * batch, min((b + 1) * batch, n))
+        sample = draw(generator, indices, resolution, seed, merged)
+        for field_name, values in sample.items():
+            bad = ~np.isfinite(values).reshape(len(values), -1).all(axis=1)
+            if bad.any():
+                raise FloatingPointError(
+                    f"{name}: sample {indices[int(np.argmax(bad))]} has NaN/Inf in {field_name!r}"
+                )
+        _atomic_savez(_batch_path(parts, b), sample)
+    done = sum(_batch_path(parts, b).exists() for b in range(n_batches))
+    if shard is not None and count > 1 or done < n_batches:
+        return GenerationResult(out, False, done, n_batches, len(mine))
+    _assemble(generator, parts, out, meta)
+    shutil.rmtree(parts, ignore_errors=True)
+    return GenerationResult(out, True, n_batches, n_batches, len(mine))
+
+
+def _parts_dir(out: Path) -> Path:
+    return out.with_name(out.name + ".parts")
+
+
+def _batch_path(parts: Path, b: int) -> Path:
+    return parts / f"batch-{b:06d}.npz"
+
+
+def _atomic_savez(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+    os.replace(tmp, path)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _meta_differences(expected: Mapping[str, Any], found: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{key}: {found.get(key)!r} there, {expected[key]!r} asked"
+        for key in expected
+        if json.loads(json.dumps(expected[key])) != found.get(key)
+    ]
+
+
+def _claim_parts(parts: Path, meta: Mapping[str, Any]) -> None:
+    parts.mkdir(parents=True, exist_ok=True)
+    meta_path = parts / "meta.json"
+    if meta_path.exists():
+        found = json.loads(meta_path.read_text())
+        diff = _meta_differences(meta, found)
+        if diff:
+            raise ValueError(
+                f"{parts} holds an unfinished dataset with other settings ({'; '.join(diff)}); "
+                "resume it with the same settings or remove that folder"
+            )
+    else:
+        _atomic_write_text(meta_path, json.dumps(meta, indent=2, sort_keys=True))
+
+
+def _check_existing(out: Path, meta: Mapping[str, Any]) -> None:
+    found = dataset_info(out)
+    diff = _meta_differences(meta, found)
+    if diff:
+        raise FileExistsError(
+            f"{out} already exists with other settings ({'; '.join(diff)}); "
+            "choose another --out or remove it"
+        )
+
+
+def _assemble(generator: PDEGenerator, parts: Path, out: Path, meta: Mapping[str, Any]) -> None:
+    n, batch = meta["n"], meta["batch_size"]
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with h5py.File(tmp, "w") as f:
+            for b in range(math.ceil(n / batch)):
+                with np.load(_batch_path(parts, b), allow_pickle=False) as arrays:
+                    for key in arrays.files:
+                        values = arrays[key]
+                        if key not in f:
+                            f.create_dataset(
+                                key,
+                                shape=(n, *values.shape[1:]),
+                                dtype=values.dtype,
+                                chunks=(1, *values.shape[1:]),
+                            )
+                        f[key][b * batch : b * batch + len(values)] = values
+            coords = generator.coordinates(meta["resolution"], **meta["params"])
+            for key, values in coords.items():
+                f.create_dataset(f"coords/{key}", data=values)
+            attrs = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "equation_text": generator.equation,
+                "spatial_dims": generator.spatial_dims,
+                "time_dependent": generator.time_dependent,
+                "periodic": generator.periodic,
+                "input_fields": json.dumps(generator.input_fields),
+                "target_fields": json.dumps(generator.target_fields),
+                "sciml_version": sciml.__version__,
+                **{k: v for k, v in meta.items() if k != "params"},
+                "params": json.dumps(meta["params"], sort_keys=True),
+            }
+            f.attrs.update(attrs)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _open_h5(path: Path) -> h5py.File:
+    if not path.exists():
+        raise FileNotFoundError(f"no such dataset file: {path}")
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        msg = f"{path} is not a readable HDF5 file (truncated or corrupt?): {err}"
+        raise ValueError(msg) from None
+
+
+def dataset_info(path: str | os.PathLike) -> dict[str, Any]:
+    """Metadata and array shapes of a dataset file written by :func:`generate_dataset`."""
+    path = Path(path)
+    with _open_h5(path) as f:
+        if f.attrs.get("format") != FORMAT:
+            raise ValueError(f"{path} is not a sciml PDE dataset (no format={FORMAT!r} attribute)")
+        info: dict[str, Any] = {
+            key: value.item() if isinstance(value, np.generic) else value
+            for key, value in f.attrs.items()
+        }
+        for key in ("params", "input_fields", "target_fields"):
+            info[key] = json.loads(info[key])
+        info["arrays"] = {
+            name: {"shape": list(obj.shape), "dtype": str(obj.dtype)}
+            for name, obj in _walk(f)
+        }
+    return info
+
+
+def _walk(group: h5py.Group, prefix: str = ""):
+    for key, obj in group.items():
+        if isinstance(obj, h5py.Dataset):
+            yield prefix + key, obj
+        else:
+            yield from _walk(obj, prefix + key + "/")
+
+
+def open_dataset(
+    path: str | os.PathLike,
+    *,
+    task: str = "next-step",
+    input_steps: int = 1,
+    **external: Any,
+) -> FieldDataset:
+    """A :class:`FieldDataset` over a sciml HDF5 file (read into memory), or an external file
+    (PDEBench, The Well, neuraloperator ``.pt``) handed to
+    :func:`sciml.data.pde.readers.open_external`.
+
+    Stationary problems pair inputs with targets (Darcy: a → u); trajectories give next-step
+    pairs or, with ``task="final"``, first frames → last frame.
+    """
+    path = Path(path)
+    if path.suffix == ".pt":
+        from sciml.data.pde.readers import open_external
+
+        return open_external(path, **external)
+    with _open_h5(path) as f:
+        ours = f.attrs.get("format") == FORMAT
+    if not ours:
+        from sciml.data.pde.readers import open_external
+
+        return open_external(path, task=task, input_steps=input_steps, **external)
+    info = dataset_info(path)
+    with _open_h5(path) as f:
+        missing = [k for k in info["input_fields"] + info["target_fields"] if k not in f]
+        if missing:
+            raise ValueError(f"{path}: fields {missing} listed in the metadata are missing")
+        if info["time_dependent"]:
+            u = np.stack([f[k][()] for k in info["input_fields"]], axis=2)
+            source: Any = TrajectoryPairs(u, task=task, input_steps=input_steps)
+        else:
+            source = ArrayPairs(
+                np.stack([f[k][()] for k in info["input_fields"]], axis=1),
+                np.stack([f[k][()] for k in info["target_fields"]], axis=1),
+            )
+    d, native = info["spatial_dims"], info["resolution"]
+    return FieldDataset(
+        source, spatial_dims=d, native_resolution=native, name=path.name, attrs=info
+    )

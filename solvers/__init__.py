@@ -1,0 +1,1 @@
+"""AutoSpec: learned spectral polynomials as SciPy preconditioners, matrix functions and filters."""
