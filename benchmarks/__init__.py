@@ -1,1 +1,51 @@
-"""Benchmark scripts, one per capability (run with ``sciml bench NAME``)."""
+"""Benchmark scripts, one per capability: ``sciml bench NAME [--quick] [--json FILE]``.
+
+A script ``benchmarks/bench_NAME.py`` defines ``run(quick: bool, progress: bool) -> dict`` (the
+figures, baselines measured in the same run) and may define ``plot(results, path)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+
+def benchmark_names() -> list[str]:
+    return sorted(
+        info.name.removeprefix("bench_").replace("_", "-")
+        for info in pkgutil.iter_modules(__path__)
+        if info.name.startswith("bench_")
+    )
+
+
+def run_benchmark(
+    name: str,
+    *,
+    json_path: str | os.PathLike | None = None,
+    quick: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run ``benchmarks/bench_NAME.py``; write its figures to ``json_path`` and a PNG beside it."""
+    if name not in benchmark_names():
+        raise ValueError(
+            f"unknown benchmark {name!r}; choose one of {', '.join(benchmark_names())}"
+        )
+    module = import_module(f"benchmarks.bench_{name.replace('-', '_')}")
+    results = module.run(quick=quick, progress=progress)
+    text = json.dumps(results, indent=2, sort_keys=True)
+    if json_path is None:
+        print(text)
+        return results
+    path = Path(json_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text + "\n")
+    os.replace(tmp, path)
+    if hasattr(module, "plot"):
+        module.plot(results, path.with_suffix(".png"))
+    print(f"wrote {path}")
+    return results

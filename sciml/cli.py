@@ -119,7 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--shard", help="i/k: compute only this shard's batches")
     gen.add_argument("--batch-size", type=_positive_int, help="samples per batch")
     gen.add_argument(
-        "--param", type=_param, action="append", default=[], metavar="KEY=VALUE",
+        "--param",
+        type=_param,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="override a solver parameter (repeatable), e.g. --param nu=1e-4",
     )
     gen.set_defaults(run=_data_generate)

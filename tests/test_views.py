@@ -36,14 +36,19 @@ def test_spectral_view_handles_non_divisors_and_1d():
     x = np.arange(30) / 30
     u = np.sin(2 * np.pi * 2 * x)[None]
     xc = np.arange(12) / 12
-    np.testing.assert_allclose(coarsen(u, 12, 1, "spectral")[0], np.sin(2 * np.pi * 2 * xc),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        coarsen(u, 12, 1, "spectral")[0], np.sin(2 * np.pi * 2 * xc), atol=1e-12
+    )
 
 
 @pytest.mark.parametrize(
     ("resolution", "method", "message"),
-    [(5, "stride", "does not divide"), (64, "stride", "finer than"), (4, "bicubic", "method"),
-     (0, "stride", "positive integer")],
+    [
+        (5, "stride", "does not divide"),
+        (64, "stride", "finer than"),
+        (4, "bicubic", "method"),
+        (0, "stride", "positive integer"),
+    ],
 )
 def test_bad_views_name_the_problem(resolution, method, message):
     with pytest.raises(ValueError, match=message):

@@ -24,9 +24,7 @@ def get_generator(name: str) -> PDEGenerator:
     try:
         target = _GENERATORS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown PDE {name!r}; choose one of {', '.join(_GENERATORS)}"
-        ) from None
+        raise ValueError(f"unknown PDE {name!r}; choose one of {', '.join(_GENERATORS)}") from None
     module, attr = target.split(":")
     return getattr(import_module(module), attr)
 

@@ -91,8 +91,13 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
     return value
 
 
-def draw(generator: PDEGenerator, indices: Sequence[int], resolution: int, seed: int,
-         params: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+def draw(
+    generator: PDEGenerator,
+    indices: Sequence[int],
+    resolution: int,
+    seed: int,
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, np.ndarray]:
     """Samples ``indices`` of the dataset ``(generator, resolution, seed, params)``."""
     generator.check_resolution(resolution)
     rngs = [sample_rng(seed, i) for i in indices]

@@ -32,8 +32,7 @@ def gaussian_random_field(
     if sigma is None:
         sigma = tau ** (alpha - d / 2.0)
     k2 = sum(
-        np.square(k)
-        for k in np.meshgrid(*(wavenumbers(n, length) for n in shape), indexing="ij")
+        np.square(k) for k in np.meshgrid(*(wavenumbers(n, length) for n in shape), indexing="ij")
     )
     spectrum = sigma**2 * (k2 + tau**2) ** (-alpha)
     spectrum.flat[0] = 0.0

@@ -230,8 +230,7 @@ def dataset_info(path: str | os.PathLike) -> dict[str, Any]:
         for key in ("params", "input_fields", "target_fields"):
             info[key] = json.loads(info[key])
         info["arrays"] = {
-            name: {"shape": list(obj.shape), "dtype": str(obj.dtype)}
-            for name, obj in _walk(f)
+            name: {"shape": list(obj.shape), "dtype": str(obj.dtype)} for name, obj in _walk(f)
         }
     return info
 
