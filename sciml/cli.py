@@ -49,6 +49,7 @@ def _data_generate(args: argparse.Namespace) -> int:
         shard=parse_shard(args.shard) if args.shard else None,
         batch_size=args.batch_size,
         progress=not args.quiet,
+        device=args.device,
     )
     if result.complete:
         print(f"wrote {result.path} ({result.batches_computed} batches computed now)")
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--out", required=True, help="output .h5 file")
     gen.add_argument("--shard", help="i/k: compute only this shard's batches")
+    gen.add_argument("--device", help="torch device for the torch solvers, e.g. cuda")
     gen.add_argument("--batch-size", type=_positive_int, help="samples per batch")
     gen.add_argument(
         "--param",

@@ -164,3 +164,26 @@ def test_cli_generate_info_and_errors(tmp_path, capsys):
         main(["data", "generate", "darcy", "--n", "-3", "--resolution", "8", "--out", "x.h5"])
     assert exit_info.value.code == 2
     assert main(["data", "info", str(tmp_path / "nope.h5")]) == 2
+
+
+def test_device_is_refused_by_cpu_only_generators(tmp_path):
+    with pytest.raises(ValueError, match="darcy runs on the CPU only"):
+        generate_dataset("darcy", tmp_path / "d.h5", device="cuda", **SMALL)
+
+
+def test_trajectory_dataset_round_trip(tmp_path):
+    out = tmp_path / "ns.h5"
+    params = {"t_final": 0.2, "n_times": 3, "dt": 0.01}
+    generate_dataset("navier-stokes", out, n=2, resolution=16, params=params, progress=False)
+    with h5py.File(out, "r") as f:
+        w = f["w"][()]
+        t = f["coords/t"][()]
+    np.testing.assert_allclose(t, [0.0, 0.1, 0.2])
+    pairs = open_dataset(out, task="next-step")
+    assert len(pairs) == 2 * 2
+    x, y = pairs[3]  # trajectory 1, frames 1 -> 2
+    np.testing.assert_array_equal(x[0].numpy(), w[1, 1])
+    np.testing.assert_array_equal(y[0].numpy(), w[1, 2])
+    x, y = open_dataset(out, task="final", input_steps=2)[1]
+    assert x.shape == (2, 16, 16)
+    np.testing.assert_array_equal(y[0].numpy(), w[1, 2])

@@ -3,6 +3,7 @@ sharded, resumed and batched generation give the same bytes."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,8 +98,18 @@ def draw(
     resolution: int,
     seed: int,
     params: Mapping[str, Any] | None = None,
+    device: str | None = None,
 ) -> dict[str, np.ndarray]:
-    """Samples ``indices`` of the dataset ``(generator, resolution, seed, params)``."""
+    """Samples ``indices`` of the dataset ``(generator, resolution, seed, params)``.
+
+    ``device`` (e.g. ``"cuda"``) goes to generators that compute in torch and is refused by
+    the others.
+    """
     generator.check_resolution(resolution)
     rngs = [sample_rng(seed, i) for i in indices]
-    return generator.generate(rngs, resolution, **generator.params(params))
+    extra = {}
+    if device is not None:
+        if "device" not in inspect.signature(generator.generate).parameters:
+            raise ValueError(f"{generator.name} runs on the CPU only; leave device unset")
+        extra["device"] = device
+    return generator.generate(rngs, resolution, **generator.params(params), **extra)

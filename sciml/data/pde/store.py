@@ -62,11 +62,13 @@ def generate_dataset(
     shard: tuple[int, int] | None = None,
     batch_size: int | None = None,
     progress: bool = True,
+    device: str | None = None,
 ) -> GenerationResult:
     """Write ``n`` samples of PDE ``name`` at ``resolution`` to the HDF5 file ``out``.
 
     With ``shard=(i, k)`` only this shard's batches are computed and the file is not
-    assembled; run again without a shard (or with the last one missing) to assemble it.
+    assembled; run again without a shard to assemble it. ``device`` selects where torch-based
+    solvers run (``"cuda"``); it does not change the dataset's identity.
     """
     generator = get_generator(name)
     if not isinstance(n, int) or n < 1:
@@ -98,7 +100,7 @@ def generate_dataset(
     bar = tqdm(mine, desc=f"{name} {resolution}", unit="batch", disable=not progress)
     for b in bar:
         indices = range(b * batch, min((b + 1) * batch, n))
-        sample = draw(generator, indices, resolution, seed, merged)
+        sample = draw(generator, indices, resolution, seed, merged, device)
         for field_name, values in sample.items():
             bad = ~np.isfinite(values).reshape(len(values), -1).all(axis=1)
             if bad.any():
