@@ -30,7 +30,9 @@ def plot_fields(
 ) -> Path:
     """A grid of 2D fields: one row per key, panels ``(title, field)`` left to right."""
     n_cols = max(len(panels) for panels in rows.values())
-    fig, axes = plt.subplots(len(rows), n_cols, figsize=(3 * n_cols, 3 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), n_cols, figsize=(3.6 * n_cols, 3 * len(rows)), squeeze=False
+    )
     for r, (label, panels) in enumerate(rows.items()):
         for c in range(n_cols):
             ax = axes[r, c]
@@ -53,10 +55,10 @@ def plot_spectra(
     title: str = "energy spectrum",
 ) -> Path:
     """Log-log E(k) curves, one per label (k = 0 left out)."""
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = plt.subplots(figsize=(6, 4.5))
     for label, (k, energy) in curves.items():
         keep = (k > 0) & (energy > 0)
-        ax.loglog(k[keep], energy[keep], label=label)
+        ax.loglog(k[keep], energy[keep], label=label, lw=1.2)
     ax.set_xlabel("wavenumber k")
     ax.set_ylabel("E(k)")
     ax.set_title(title)

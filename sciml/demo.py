@@ -1,0 +1,165 @@
+"""``sciml demo``: small real datasets and matrices, summarised in a Markdown report with figures.
+
+Each stage takes a :class:`DemoContext` and returns a Markdown section; capabilities add
+their stages to :data:`STAGES`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    out: Path
+    seed: int
+    progress: bool
+
+    @property
+    def figures(self) -> Path:
+        return self.out / "figures"
+
+    @property
+    def data(self) -> Path:
+        return self.out / "data"
+
+    def figure(self, name: str) -> Path:
+        return self.figures / name
+
+
+DEMO_DATASETS = {  # name: (label, samples, grid, parameter overrides)
+    "darcy": ("Darcy", 16, 64, {}),
+    "navier-stokes": ("Navier–Stokes ν=1e-4", 4, 64, {"nu": 1e-4, "t_final": 10.0}),
+    "kolmogorov": ("Kolmogorov Re=1000", 4, 64, {"n_times": 4}),
+}
+
+
+def pde_stage(ctx: DemoContext) -> str:
+    from sciml.data.pde.store import generate_dataset, open_dataset
+    from sciml.diagnostics.plots import plot_fields, plot_spectra
+    from sciml.diagnostics.spectra import energy_spectrum
+
+    lines = [
+        "| dataset | samples | grid | seconds | file |",
+        "|---|---:|---:|---:|---|",
+    ]
+    views = {}
+    for name, (label, n, resolution, params) in DEMO_DATASETS.items():
+        path = ctx.data / f"{name}.h5"
+        start = time.perf_counter()
+        generate_dataset(
+            name,
+            path,
+            n=n,
+            resolution=resolution,
+            seed=ctx.seed,
+            params=params,
+            progress=ctx.progress,
+        )
+        seconds = time.perf_counter() - start
+        lines.append(
+            f"| {label} | {n} | {resolution}² | {seconds:.1f} | "
+            f"`data/{path.name}` ({path.stat().st_size / 1024:.0f} KB) |"
+        )
+        views[label] = open_dataset(path, task="final")
+
+    rows, curves = {}, {}
+    for label, ds in views.items():
+        fine, coarse = ds[0], ds.at_resolution(16)[0]
+        smooth = ds.at_resolution(16, "spectral")[0]
+        rows[label] = [
+            ("input, 64²", fine[0][0].numpy()),
+            ("target, 64²", fine[1][0].numpy()),
+            ("target, 16² strided", coarse[1][0].numpy()),
+            ("target, 16² spectral", smooth[1][0].numpy()),
+        ]
+        for res, method in ((64, "stride"), (16, "stride"), (16, "spectral")):
+            _, targets = ds.at_resolution(res, method).tensors()
+            curves[f"{label}, {res}² {method}"] = energy_spectrum(targets.numpy(), 2)
+    plot_fields(rows, ctx.figure("fields.png"))
+    plot_spectra(curves, ctx.figure("spectra.png"))
+    return "\n".join(
+        [
+            "Generated with `sciml data generate` (seeded; rerunning reuses the files).",
+            "",
+            *lines,
+            "",
+            "Sample fields at the stored grid and two 16² views: strided (how the standard",
+            "benchmarks coarsen) and spectrally truncated (anti-aliased).",
+            "",
+            "![fields](figures/fields.png)",
+            "",
+            "Energy spectra of the targets: the strided view folds the energy above k = 8",
+            "back onto the wavenumbers it keeps (aliasing, plain on the turbulent flow); the",
+            "spectral view keeps the fine grid's spectrum up to its cut-off.",
+            "",
+            "![spectra](figures/spectra.png)",
+        ]
+    )
+
+
+DEMO_MATRICES = ("nos4", "gr_30_30", "bcsstk09", "pde2961", "poisson2d-32", "pyamg/airfoil")
+
+
+def matrix_stage(ctx: DemoContext) -> str:
+    from sciml.data.matrices import load_matrix, matrix_info
+    from sciml.diagnostics.plots import plot_sparsity
+
+    lines = [
+        "| matrix | n | nnz | symmetric | SPD | λmin | λmax | source |",
+        "|---|---:|---:|---|---|---:|---:|---|",
+    ]
+    for name in DEMO_MATRICES:
+        info = matrix_info(name)
+        lines.append(
+            f"| `{name}` | {info['n']} | {info['nnz']} | {_yes(info['symmetric'])} | "
+            f"{_yes(info['spd'])} | {_num(info.get('lambda_min'))} | "
+            f"{_num(info.get('lambda_max'))} | {info['source']} |"
+        )
+    plot_sparsity({name: load_matrix(name) for name in DEMO_MATRICES}, ctx.figure("sparsity.png"))
+    return "\n".join(
+        [
+            "A few matrices of the collection (`sciml matrices list` shows all of them):",
+            "",
+            *lines,
+            "",
+            "![sparsity](figures/sparsity.png)",
+        ]
+    )
+
+
+def _yes(value: object) -> str:
+    return {True: "yes", False: "no"}.get(value, str(value))  # type: ignore[arg-type]
+
+
+def _num(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float | int | np.floating) else "–"
+
+
+STAGES: list[tuple[str, Callable[[DemoContext], str]]] = [
+    ("PDE data", pde_stage),
+    ("Sparse matrices", matrix_stage),
+]
+
+
+def run_demo(out: str | os.PathLike = "demo-out", *, seed: int = 0, progress: bool = True) -> Path:
+    """Run every stage and write ``out/report.md`` (figures under ``out/figures``)."""
+    ctx = DemoContext(Path(out), seed, progress)
+    ctx.figures.mkdir(parents=True, exist_ok=True)
+    ctx.data.mkdir(parents=True, exist_ok=True)
+    sections = ["# sciml demo", "", f"seed {seed}", ""]
+    for title, stage in STAGES:
+        start = time.perf_counter()
+        body = stage(ctx)
+        sections += [f"## {title}", "", body, "", f"_{time.perf_counter() - start:.1f} s_", ""]
+    report = ctx.out / "report.md"
+    tmp = report.with_name(f".report.{os.getpid()}.tmp")
+    tmp.write_text("\n".join(sections))
+    os.replace(tmp, report)
+    return report
