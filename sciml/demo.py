@@ -71,15 +71,15 @@ def pde_stage(ctx: DemoContext) -> str:
 
     rows, curves = {}, {}
     for label, ds in views.items():
-        fine, coarse = ds[0], ds.at_resolution(16)[0]
-        smooth = ds.at_resolution(16, "spectral")[0]
+        fine, coarse = ds.grid_resolution, ds.grid_resolution // 4
+        sample = ds[0]
         rows[label] = [
-            ("input, 64²", fine[0][0].numpy()),
-            ("target, 64²", fine[1][0].numpy()),
-            ("target, 16² strided", coarse[1][0].numpy()),
-            ("target, 16² spectral", smooth[1][0].numpy()),
+            (f"input, {fine}²", sample[0][0].numpy()),
+            (f"target, {fine}²", sample[1][0].numpy()),
+            (f"target, {coarse}² strided", ds.at_resolution(coarse)[0][1][0].numpy()),
+            (f"target, {coarse}² spectral", ds.at_resolution(coarse, "spectral")[0][1][0].numpy()),
         ]
-        for res, method in ((64, "stride"), (16, "stride"), (16, "spectral")):
+        for res, method in ((fine, "stride"), (coarse, "stride"), (coarse, "spectral")):
             _, targets = ds.at_resolution(res, method).tensors()
             curves[f"{label}, {res}² {method}"] = energy_spectrum(targets.numpy(), 2)
     plot_fields(rows, ctx.figure("fields.png"))
@@ -90,13 +90,13 @@ def pde_stage(ctx: DemoContext) -> str:
             "",
             *lines,
             "",
-            "Sample fields at the stored grid and two 16² views: strided (how the standard",
+            "Sample fields at the stored grid and two 4× coarser views: strided (how the standard",
             "benchmarks coarsen) and spectrally truncated (anti-aliased).",
             "",
             "![fields](figures/fields.png)",
             "",
-            "Energy spectra of the targets: the strided view folds the energy above k = 8",
-            "back onto the wavenumbers it keeps (aliasing, plain on the turbulent flow); the",
+            "Energy spectra of the targets: the strided view folds the energy above its Nyquist",
+            "wavenumber back onto those it keeps (aliasing, plain on the turbulent flow); the",
             "spectral view keeps the fine grid's spectrum up to its cut-off.",
             "",
             "![spectra](figures/spectra.png)",
