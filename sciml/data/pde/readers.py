@@ -120,7 +120,8 @@ class _Stack:
 # Shared helpers
 
 
-def _open_h5(path: Path) -> h5py.File:
+def open_h5(path: Path) -> h5py.File:
+    """``path`` opened read-only; a missing or unreadable file gets an error that names it."""
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     try:
@@ -251,7 +252,7 @@ def read_pdebench(
     """
     path = Path(path)
     _check_task(task, input_steps)
-    f = _open_h5(path)
+    f = open_h5(path)
     try:
         layout = pdebench_layout(list(f.keys()))
         if layout is None:
@@ -530,7 +531,7 @@ def read_the_well(
     """
     path = Path(path)
     _check_task(task, input_steps)
-    f = _open_h5(path)
+    f = open_h5(path)
     try:
         dataset = _the_well(f, path, fields, task, input_steps, in_memory)
     except BaseException:
@@ -661,7 +662,7 @@ def open_external(path: str | Path, **kwargs: Any) -> FieldDataset:
         return read_neuralop_pt(
             path.parent, match["name"], int(match["resolution"]), match["split"], **kwargs
         )
-    with _open_h5(path) as f:
+    with open_h5(path) as f:
         keys = list(f.keys())
         well = is_the_well(f)
     if well:

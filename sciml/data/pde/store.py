@@ -26,6 +26,7 @@ import sciml
 from sciml.data.pde import get_generator
 from sciml.data.pde.base import PDEGenerator, draw
 from sciml.data.pde.dataset import ArrayPairs, FieldDataset, TrajectoryPairs
+from sciml.data.pde.readers import open_external, open_h5
 
 FORMAT = "sciml-pde"
 FORMAT_VERSION = 1
@@ -209,20 +210,10 @@ def _assemble(generator: PDEGenerator, parts: Path, out: Path, meta: Mapping[str
         tmp.unlink(missing_ok=True)
 
 
-def _open_h5(path: Path) -> h5py.File:
-    if not path.exists():
-        raise FileNotFoundError(f"no such dataset file: {path}")
-    try:
-        return h5py.File(path, "r")
-    except OSError as err:
-        msg = f"{path} is not a readable HDF5 file (truncated or corrupt?): {err}"
-        raise ValueError(msg) from None
-
-
 def dataset_info(path: str | os.PathLike) -> dict[str, Any]:
     """Metadata and array shapes of a dataset file written by :func:`generate_dataset`."""
     path = Path(path)
-    with _open_h5(path) as f:
+    with open_h5(path) as f:
         if f.attrs.get("format") != FORMAT:
             raise ValueError(f"{path} is not a sciml PDE dataset (no format={FORMAT!r} attribute)")
         info: dict[str, Any] = {
@@ -261,17 +252,13 @@ def open_dataset(
     """
     path = Path(path)
     if path.suffix == ".pt":
-        from sciml.data.pde.readers import open_external
-
         return open_external(path, **external)
-    with _open_h5(path) as f:
+    with open_h5(path) as f:
         ours = f.attrs.get("format") == FORMAT
     if not ours:
-        from sciml.data.pde.readers import open_external
-
         return open_external(path, task=task, input_steps=input_steps, **external)
     info = dataset_info(path)
-    with _open_h5(path) as f:
+    with open_h5(path) as f:
         missing = [k for k in info["input_fields"] + info["target_fields"] if k not in f]
         if missing:
             raise ValueError(f"{path}: fields {missing} listed in the metadata are missing")
