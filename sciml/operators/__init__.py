@@ -1,0 +1,1 @@
+"""Neural-operator models (from neuraloperator), configured by a small typed config."""

@@ -1,0 +1,1 @@
+"""Training: losses, multi-resolution batching, the trainer, distributed data parallel."""
