@@ -1,0 +1,46 @@
+"""Training and evaluation losses on batched fields of shape (B, channels, *grid)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+
+def _check_pair(pred: torch.Tensor, target: torch.Tensor) -> None:
+    for name, value in (("pred", pred), ("target", target)):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if pred.shape != target.shape:
+        raise ValueError(
+            f"pred and target must have the same shape, got pred {tuple(pred.shape)} "
+            f"and target {tuple(target.shape)}"
+        )
+    if pred.ndim < 2:
+        raise ValueError(
+            f"expected (batch, ...) tensors with ndim >= 2, got shape {tuple(pred.shape)}"
+        )
+
+
+def relative_l2(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean over the batch of ‖pred_i − target_i‖₂ / ‖target_i‖₂.
+
+    The norms run over all non-batch dims (channels and space) together; a zero target
+    gives inf or nan. Equals neuraloperator's ``LpLoss(d=2, p=2, reduction="mean")`` on
+    single-channel 2D fields (up to its 1e-8 in the denominator).
+    """
+    _check_pair(pred, target)
+    diff = torch.linalg.vector_norm((pred - target).flatten(1), dim=1)
+    return (diff / torch.linalg.vector_norm(target.flatten(1), dim=1)).mean()
+
+
+def mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over all entries, mean_{i,c,x} (pred − target)² (``nn.MSELoss``)."""
+    _check_pair(pred, target)
+    return torch.mean((pred - target) ** 2)
+
+
+LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "mse": mse,
+    "rel_l2": relative_l2,
+}
