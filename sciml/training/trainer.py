@@ -1,0 +1,495 @@
+"""Training loop for neural operators: AdamW + StepLR over epochs of prepared batches,
+per-epoch evaluation at several resolutions, atomic checkpoints and exact resume.
+
+One optimiser step per batch minimises the configured loss (``mse`` or ``rel_l2``, see
+:mod:`sciml.training.losses`); the learning rate after epoch e is lr·γ^⌊e/step_size⌋.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from sciml.training import distributed as ddp
+from sciml.training.losses import LOSSES
+
+CHECKPOINT_FORMAT = "sciml-checkpoint"
+CHECKPOINT_VERSION = 1
+CHECKPOINT_FILE = "checkpoint.pt"
+METRICS_FILE = "metrics.jsonl"
+# settings that may change between a run and its resumption
+RESUMABLE_CHANGES = frozenset({"epochs", "checkpoint_every", "eval_every", "eval_batch_size"})
+
+EvalSets = Mapping[Any, tuple[torch.Tensor, torch.Tensor]]
+
+
+class Batches(Protocol):
+    """What the trainer trains on: ``epoch(e)`` → list of (x, y) batches; ``len()`` of it."""
+
+    def __len__(self) -> int: ...
+
+    def epoch(self, epoch: int) -> list[tuple[torch.Tensor, torch.Tensor]]: ...
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings. Defaults follow the multi-resolution anchor's Darcy runs
+    (AdamW lr 1e-3, weight decay 1e-5, StepLR(15, 0.5), MSE, 150 epochs).
+
+    ``checkpoint_every`` and ``eval_every`` count epochs (the last epoch always does both);
+    ``grad_clip`` is a maximum global gradient 2-norm, or None for no clipping.
+    """
+
+    epochs: int = 150
+    lr: float = 1e-3
+    weight_decay: float = 1e-5
+    step_size: int = 15
+    gamma: float = 0.5
+    loss: str = "mse"
+    seed: int = 0
+    checkpoint_every: int = 1
+    eval_every: int = 1
+    eval_batch_size: int = 64
+    grad_clip: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "step_size", "checkpoint_every", "eval_every", "eval_batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        for name in ("lr", "gamma"):
+            if not _finite_number(getattr(self, name)) or getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be a positive number, got {getattr(self, name)!r}")
+        if not _finite_number(self.weight_decay) or self.weight_decay < 0:
+            raise ValueError(
+                f"weight_decay must be a non-negative number, got {self.weight_decay!r}"
+            )
+        if self.grad_clip is not None and (
+            not _finite_number(self.grad_clip) or self.grad_clip <= 0
+        ):
+            raise ValueError(f"grad_clip must be None or a positive number, got {self.grad_clip!r}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {self.loss!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict; inverse of :meth:`from_dict`."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TrainConfig:
+        """Build a config from :meth:`to_dict` output; unknown keys raise."""
+        if not isinstance(d, Mapping):
+            raise TypeError(f"TrainConfig.from_dict needs a mapping, got {type(d).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown TrainConfig keys {unknown}; known keys: {sorted(known)}")
+        return cls(**d)
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _json_normal(d: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """``d`` as JSON would give it back (tuples → lists), or TypeError naming ``name``."""
+    if not isinstance(d, Mapping):
+        raise TypeError(f"{name} must be a dict, got {type(d).__name__}")
+    try:
+        return json.loads(json.dumps(dict(d)))
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be JSON-serialisable: {err}") from None
+
+
+def _differences(found: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:
+    keys = sorted(set(found) | set(wanted))
+    return [
+        f"{k} (checkpoint {found.get(k, '<absent>')!r}, asked {wanted.get(k, '<absent>')!r})"
+        for k in keys
+        if found.get(k, "<absent>") != wanted.get(k, "<absent>")
+    ]
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@torch.no_grad()
+def _evaluation_sums(
+    model: nn.Module, eval_sets: EvalSets, device: torch.device | str, batch_size: int
+) -> torch.Tensor:
+    """Per set: [Σ (pred − y)², number of entries, Σ_i ‖pred_i − y_i‖/‖y_i‖, samples]."""
+    sums = torch.zeros(len(eval_sets), 4, dtype=torch.float64, device=device)
+    was_training = model.training
+    model.eval()
+    try:
+        for row, (x_all, y_all) in enumerate(eval_sets.values()):
+            if len(y_all) == 0:
+                continue
+            for x, y in zip(x_all.split(batch_size), y_all.split(batch_size), strict=True):
+                x = x.to(device, non_blocking=True)
+                y = y.to(device, non_blocking=True)
+                err = (model(x) - y).flatten(1).double()
+                sums[row, 0] += err.square().sum()
+                sums[row, 2] += (err.norm(dim=1) / y.flatten(1).double().norm(dim=1)).sum()
+            sums[row, 1] = y_all.numel()
+            sums[row, 3] = len(y_all)
+    finally:
+        model.train(was_training)
+    return sums
+
+
+def _metrics_from_sums(keys: list[Any], sums: torch.Tensor) -> dict[Any, dict[str, float]]:
+    values = sums.cpu().tolist()
+    return {
+        k: {"mse": sse / max(n, 1), "rel_l2": rel / max(m, 1)}
+        for k, (sse, n, rel, m) in zip(keys, values, strict=True)
+    }
+
+
+def evaluate(
+    model: nn.Module, eval_sets: EvalSets, device: torch.device | str = "cpu", batch_size: int = 64
+) -> dict[Any, dict[str, float]]:
+    """Test errors of ``model`` on each set ``{key: (X, Y)}``, batched, without gradients.
+
+    ``mse`` = mean of (pred − y)² over all entries; ``rel_l2`` = mean over samples of
+    ‖pred_i − y_i‖₂/‖y_i‖₂ (norms over channels and space). Sums in float64.
+    """
+    if not isinstance(eval_sets, Mapping):
+        raise TypeError(f"eval_sets must be a dict {{key: (X, Y)}}, got {type(eval_sets).__name__}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    sums = _evaluation_sums(model, eval_sets, device, batch_size)
+    return _metrics_from_sums(list(eval_sets), sums)
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def _rng_state() -> dict[str, Any]:
+    """Torch's CPU and CUDA generator states (the project draws nothing from the global
+    NumPy or Python generators)."""
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+
+
+def _set_rng_state(state: Mapping[str, Any]) -> None:
+    torch.set_rng_state(state["torch"].cpu())
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
+
+
+def model_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The model's tensors (unwrapped from DDP; non-tensor entries such as neuraloperator's
+    ``_metadata`` dropped so that the state loads with ``weights_only=True``)."""
+    state = ddp.unwrap(model).state_dict()
+    return {k: v for k, v in state.items() if isinstance(v, torch.Tensor)}
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: nn.Module,
+    model_config: Mapping[str, Any],
+    train_config: TrainConfig | Mapping[str, Any] | None = None,
+    *,
+    optimizer: torch.optim.Optimizer | None = None,
+    scheduler: Any = None,
+    epoch: int = 0,
+) -> Path:
+    """Write a checkpoint atomically (temporary file, then rename); returns its path.
+
+    It holds the model tensors, the model and train configs (plain dicts), the optimiser and
+    scheduler states, the number of finished epochs and the RNG states; everything loads with
+    ``torch.load(weights_only=True)``.
+    """
+    path = Path(path)
+    if isinstance(train_config, TrainConfig):
+        train_config = train_config.to_dict()
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "epoch": int(epoch),
+        "model": model_state(model),
+        "model_config": _json_normal(model_config, "model_config"),
+        "train_config": None if train_config is None else dict(train_config),
+        "optimizer": None if optimizer is None else optimizer.state_dict(),
+        "scheduler": None if scheduler is None else scheduler.state_dict(),
+        "rng": _rng_state(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def load_checkpoint(
+    path: str | os.PathLike,
+    model_config: Mapping[str, Any] | None = None,
+    map_location: str | torch.device = "cpu",
+) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint` (``weights_only=True``).
+
+    With ``model_config``, raise ``ValueError`` naming the keys where the checkpoint's model
+    config differs from it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as err:
+        raise ValueError(f"checkpoint {path} is unreadable or corrupt: {err}") from err
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} is not a sciml checkpoint (no format {CHECKPOINT_FORMAT!r})")
+    missing = sorted({"epoch", "model", "model_config"} - set(state))
+    if missing:
+        raise ValueError(f"checkpoint {path} lacks {missing}")
+    if model_config is not None:
+        wanted = _json_normal(model_config, "model_config")
+        diff = _differences(state["model_config"], wanted)
+        if diff:
+            raise ValueError(
+                f"checkpoint {path} was trained with another model config; differing keys: "
+                + "; ".join(diff)
+            )
+    return state
+
+
+# --------------------------------------------------------------------------- trainer
+
+
+class Trainer:
+    """Train ``model`` on ``batches`` and track test errors on ``eval_sets`` each epoch.
+
+    Files in ``run_dir``: ``metrics.jsonl`` (one JSON line per epoch: ``epoch``,
+    ``train_loss``, ``lr``, ``seconds``, ``samples_per_s``, ``eval`` = {set: {mse, rel_l2}},
+    ``eval_seconds``) and ``checkpoint.pt``. If the checkpoint exists, :meth:`fit` continues
+    from it, bit-for-bit as if never interrupted (given deterministic kernels).
+    Batches with a ``to(device)`` method are moved to ``device`` once.
+
+    Under ``torch.distributed`` (see :mod:`sciml.training.distributed`) the model is wrapped in
+    DDP, each rank trains on its share of every epoch's batches, logged metrics are summed
+    over ranks, and only rank 0 writes files.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        model_config: Mapping[str, Any],
+        batches: Batches,
+        eval_sets: EvalSets,
+        config: TrainConfig,
+        run_dir: str | os.PathLike,
+        device: str | torch.device = "cpu",
+        progress: bool = True,
+    ) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if not isinstance(config, TrainConfig):
+            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        if not callable(getattr(batches, "epoch", None)) or len(batches) < 1:
+            raise ValueError("batches must have an epoch(e) method and at least one batch")
+        if not isinstance(eval_sets, Mapping):
+            raise TypeError(f"eval_sets must be a dict {{key: (X, Y)}}, got {type(eval_sets)}")
+        self.device = torch.device(device)
+        self.model = model.to(self.device)
+        self.model_config = _json_normal(model_config, "model_config")
+        self.batches = batches.to(self.device) if hasattr(batches, "to") else batches
+        self.eval_sets = {
+            str(k): (x.to(self.device), y.to(self.device)) for k, (x, y) in eval_sets.items()
+        }
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.progress = progress
+        self.loss_fn = LOSSES[config.loss]
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
+        self.scheduler = torch.optim.lr_scheduler.StepLR(
+            self.optimizer, step_size=config.step_size, gamma=config.gamma
+        )
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.run_dir / CHECKPOINT_FILE
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.run_dir / METRICS_FILE
+
+    # ---------------------------------------------------------------- resume
+
+    def _resume(self) -> int:
+        """Load ``checkpoint.pt`` if there is one; returns the number of finished epochs."""
+        if not self.checkpoint_path.exists():
+            torch.manual_seed(self.config.seed)
+            return 0
+        state = load_checkpoint(self.checkpoint_path, self.model_config, self.device)
+        found = state.get("train_config") or {}
+        wanted = self.config.to_dict()
+        diff = _differences(
+            {k: v for k, v in found.items() if k not in RESUMABLE_CHANGES},
+            {k: v for k, v in wanted.items() if k not in RESUMABLE_CHANGES},
+        )
+        if diff:
+            raise ValueError(
+                f"{self.checkpoint_path} was written with other training settings; "
+                f"differing keys: {'; '.join(diff)}. Use a fresh run_dir or the same settings"
+            )
+        if state["optimizer"] is None or state["scheduler"] is None:
+            raise ValueError(f"{self.checkpoint_path} has no optimiser state to resume from")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        _set_rng_state(state["rng"])
+        return int(state["epoch"])
+
+    def _history(self, finished: int) -> list[dict[str, Any]]:
+        """Metrics of epochs 1…``finished`` from ``metrics.jsonl``; later lines are dropped."""
+        if not self.metrics_path.exists():
+            lines: list[dict[str, Any]] = []
+        else:
+            lines = [json.loads(s) for s in self.metrics_path.read_text().splitlines() if s]
+        kept = [rec for rec in lines if rec["epoch"] <= finished]
+        if ddp.is_main() and len(kept) != len(lines):
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            tmp = self.metrics_path.with_name(f".{METRICS_FILE}.tmp")
+            tmp.write_text("".join(json.dumps(rec) + "\n" for rec in kept))
+            os.replace(tmp, self.metrics_path)
+        return kept
+
+    # ---------------------------------------------------------------- one epoch
+
+    def _train_epoch(self, net: nn.Module, epoch: int, bar: tqdm) -> tuple[float, int]:
+        """One pass over this rank's batches; returns (mean loss per sample, samples) over
+        all ranks. Losses stay on the device until the end of the epoch (one host sync)."""
+        batches = self.batches.epoch(epoch)
+        if ddp.is_distributed():
+            batches = ddp.shard_batches(batches, ddp.rank(), ddp.world_size())
+        losses = torch.empty(len(batches), device=self.device)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        for i, (x, y) in enumerate(batches):
+            x = x.to(self.device, non_blocking=True)
+            y = y.to(self.device, non_blocking=True)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss = self.loss_fn(net(x), y)
+            loss.backward()
+            if self.config.grad_clip is not None:
+                nn.utils.clip_grad_norm_(params, self.config.grad_clip)
+            self.optimizer.step()
+            losses[i] = loss.detach()
+            bar.update()
+        host = losses.cpu().double()
+        sizes = torch.tensor([len(x) for x, _ in batches], dtype=torch.float64)
+        finite = torch.isfinite(host)
+        total = torch.stack(
+            [(host[finite] * sizes[finite]).sum(), sizes.sum(), (~finite).sum().double()]
+        )
+        total = ddp.all_reduce_sum(total.to(self.device)).cpu()
+        if total[2] > 0:
+            if finite.all():
+                where = "a batch of another rank"
+            else:
+                i = int((~finite).nonzero()[0, 0])
+                grid = tuple(batches[i][0].shape[2:])
+                where = f"batch {i + 1} of {len(batches)} (grid {grid})"
+            raise FloatingPointError(
+                f"training loss is NaN or Inf in epoch {epoch + 1}, {where}; stopped without "
+                f"writing a checkpoint (the last good one, if any, is {self.checkpoint_path})"
+            )
+        return float(total[0] / total[1]), int(total[1])
+
+    def _evaluate(self) -> dict[str, dict[str, float]]:
+        sets = self.eval_sets
+        if ddp.is_distributed():
+            sets = ddp.shard_eval_sets(sets, ddp.rank(), ddp.world_size())
+        sums = _evaluation_sums(self.model, sets, self.device, self.config.eval_batch_size)
+        return _metrics_from_sums(list(sets), ddp.all_reduce_sum(sums))
+
+    def _checkpoint(self, finished: int) -> None:
+        ddp.barrier()
+        if ddp.is_main():
+            save_checkpoint(
+                self.checkpoint_path,
+                self.model,
+                self.model_config,
+                self.config,
+                optimizer=self.optimizer,
+                scheduler=self.scheduler,
+                epoch=finished,
+            )
+        ddp.barrier()
+
+    # ---------------------------------------------------------------- fit
+
+    def fit(self) -> list[dict[str, Any]]:
+        """Train until ``config.epochs``; returns every epoch's metrics (resumed ones too)."""
+        cfg = self.config
+        start = self._resume()
+        history = self._history(start)
+        if ddp.is_main():
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        net = ddp.wrap_model(self.model, self.device) if ddp.is_distributed() else self.model
+        steps = len(self.batches) // ddp.world_size()
+        bar = tqdm(
+            total=cfg.epochs * steps,
+            initial=min(start, cfg.epochs) * steps,
+            desc=f"train {self.run_dir.name}",
+            unit="batch",
+            disable=not self.progress or not ddp.is_main(),
+        )
+        self.model.train()
+        try:
+            for epoch in range(start, cfg.epochs):
+                lr = self.optimizer.param_groups[0]["lr"]
+                tic = time.perf_counter()
+                loss, samples = self._train_epoch(net, epoch, bar)
+                seconds = time.perf_counter() - tic
+                self.scheduler.step()
+                last = epoch + 1 == cfg.epochs
+                record: dict[str, Any] = {
+                    "epoch": epoch + 1,
+                    "train_loss": loss,
+                    "lr": lr,
+                    "seconds": seconds,
+                    "samples_per_s": samples / seconds,
+                }
+                if (epoch + 1) % cfg.eval_every == 0 or last:
+                    tic = time.perf_counter()
+                    record["eval"] = self._evaluate()
+                    record["eval_seconds"] = time.perf_counter() - tic
+                history.append(record)
+                if ddp.is_main():
+                    with self.metrics_path.open("a") as f:
+                        f.write(json.dumps(record) + "\n")
+                bar.set_postfix(_postfix(record), refresh=False)
+                if (epoch + 1) % cfg.checkpoint_every == 0 or last:
+                    self._checkpoint(epoch + 1)
+        finally:
+            bar.close()
+        return history
+
+
+def _postfix(record: Mapping[str, Any]) -> dict[str, str]:
+    out = {"loss": f"{record['train_loss']:.3g}"}
+    for key, m in record.get("eval", {}).items():
+        out[f"rel@{key}"] = f"{m['rel_l2']:.3g}"
+    return out
