@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FileExistsError, FloatingPointError)
@@ -88,6 +89,72 @@ def _matrices_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers like 16,32,64, got {text!r}") from None
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def _float_list(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 0.5,0.5, got {text!r}") from None
+
+
+def _train(args: argparse.Namespace) -> int:
+    from sciml.training.run import RunSpec, default_operator_config, open_run_data, train_run
+    from sciml.training.trainer import TrainConfig
+
+    mix = args.mix or (1.0 / len(args.resolutions),) * len(args.resolutions)
+    spec = RunSpec(
+        data=str(Path(args.data).resolve()),
+        resolutions=args.resolutions,
+        mix=mix,
+        curriculum=args.curriculum,
+        method=args.method,
+        test_fraction=args.test_fraction,
+        batch_size=args.batch_size,
+        task=args.task,
+        input_steps=args.input_steps,
+    )
+    options = {"hidden_channels": args.width, "n_layers": args.layers, "modes": args.modes}
+    model = default_operator_config(open_run_data(spec), args.resolutions, args.model, **options)
+    train = TrainConfig(epochs=args.epochs, lr=args.lr, loss=args.loss, seed=args.seed)
+    summary = train_run(
+        spec,
+        args.out,
+        model_config=model,
+        train_config=train,
+        device=args.device,
+        progress=not args.quiet,
+    )
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from sciml.training.run import evaluate_run
+
+    report = evaluate_run(
+        args.run_dir,
+        data=args.data,
+        resolutions=args.resolutions,
+        method=args.method,
+        json_path=args.json,
+        device=args.device,
+    )
+    print(f"{'resolution':>10} {'mse':>12} {'rel_l2':>10}")
+    for res, errors in report["errors"].items():
+        print(f"{res:>10} {errors['mse']:>12.4e} {errors['rel_l2']:>10.4f}")
+    print(f"swing (max/min mse): {report['swing']:.3f}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from sciml.demo import run_demo
 
@@ -141,6 +208,43 @@ def build_parser() -> argparse.ArgumentParser:
     minfo.add_argument("name")
     minfo.add_argument("--param", type=_param, action="append", default=[], metavar="KEY=VALUE")
     minfo.set_defaults(run=_matrices_info)
+
+    train = commands.add_parser("train", help="train a neural operator on a dataset file")
+    train.add_argument(
+        "--data", required=True, help="dataset file (.h5, or a file open_dataset reads)"
+    )
+    train.add_argument("--model", default="fno", choices=("fno", "tfno", "uno"))
+    train.add_argument("--resolutions", type=_int_list, required=True, help="e.g. 16,32,64,128")
+    train.add_argument(
+        "--mix", type=_float_list, help="share of samples per resolution (default uniform)"
+    )
+    train.add_argument("--curriculum", default="mix", choices=("mix", "incremental"))
+    train.add_argument("--method", default="stride", choices=("stride", "spectral"))
+    train.add_argument("--epochs", type=_positive_int, default=150)
+    train.add_argument("--batch-size", type=_positive_int, default=16)
+    train.add_argument("--lr", type=float, default=1e-3)
+    train.add_argument("--loss", default="mse", choices=("mse", "rel_l2"))
+    train.add_argument("--width", type=_positive_int, default=32, help="hidden channels")
+    train.add_argument("--layers", type=_positive_int, default=4)
+    train.add_argument(
+        "--modes", type=_positive_int, help="Fourier modes per axis (default: finest/2)"
+    )
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--test-fraction", type=float, default=0.1)
+    train.add_argument("--task", default="next-step", choices=("next-step", "final"))
+    train.add_argument("--input-steps", type=_positive_int, default=1)
+    train.add_argument("--device", default="cpu")
+    train.add_argument("--out", required=True, help="run folder (resumed if it holds this run)")
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("evaluate", help="test a trained run at several resolutions")
+    evaluate.add_argument("run_dir")
+    evaluate.add_argument("--data", help="dataset file (default: the run's own)")
+    evaluate.add_argument("--resolutions", type=_int_list, help="default: the run's")
+    evaluate.add_argument("--method", choices=("stride", "spectral"), help="default: the run's")
+    evaluate.add_argument("--json", help="write the errors here (and a PNG beside it)")
+    evaluate.add_argument("--device", default="cpu")
+    evaluate.set_defaults(run=_evaluate)
 
     demo = commands.add_parser("demo", help="run the demo and write a report")
     demo.add_argument("--out", default="demo-out", help="report folder (default: demo-out)")

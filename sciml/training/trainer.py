@@ -279,6 +279,10 @@ def load_checkpoint(
 class Trainer:
     """Train ``model`` on ``batches`` and track test errors on ``eval_sets`` each epoch.
 
+    The optimised (and logged) training loss is ``loss(pred, y) · loss_scale``; with MSE and
+    ``loss_scale`` = 1/σ_y² it is measured in standardised units, which keeps gradients far
+    above AdamW's ε when the targets are small. Test metrics are never scaled.
+
     Files in ``run_dir``: ``metrics.jsonl`` (one JSON line per epoch: ``epoch``,
     ``train_loss``, ``lr``, ``seconds``, ``samples_per_s``, ``eval`` = {set: {mse, rel_l2}},
     ``eval_seconds``) and ``checkpoint.pt``. If the checkpoint exists, :meth:`fit` continues
@@ -300,6 +304,7 @@ class Trainer:
         run_dir: str | os.PathLike,
         device: str | torch.device = "cpu",
         progress: bool = True,
+        loss_scale: float = 1.0,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -320,6 +325,9 @@ class Trainer:
         self.run_dir = Path(run_dir)
         self.progress = progress
         self.loss_fn = LOSSES[config.loss]
+        if not _finite_number(loss_scale) or loss_scale <= 0:
+            raise ValueError(f"loss_scale must be a positive number, got {loss_scale!r}")
+        self.loss_scale = float(loss_scale)
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
@@ -390,7 +398,7 @@ class Trainer:
             x = x.to(self.device, non_blocking=True)
             y = y.to(self.device, non_blocking=True)
             self.optimizer.zero_grad(set_to_none=True)
-            loss = self.loss_fn(net(x), y)
+            loss = self.loss_fn(net(x), y) * self.loss_scale
             loss.backward()
             if self.config.grad_clip is not None:
                 nn.utils.clip_grad_norm_(params, self.config.grad_clip)

@@ -1,0 +1,276 @@
+"""A training run on a dataset file: split, batching protocol, model, trainer, evaluation.
+
+``RUN_DIR/run.json`` records what the run is (data, split, resolutions, mix, configs) so that
+``sciml train`` resumes it and ``sciml evaluate`` rebuilds its model and test split.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from sciml.data.pde.dataset import FieldDataset
+from sciml.data.pde.store import open_dataset
+from sciml.operators.config import OperatorConfig
+from sciml.operators.models import build_operator
+from sciml.operators.normalization import Normalized
+from sciml.training.multires import IncrementalBatches, MultiResolutionBatches
+from sciml.training.trainer import TrainConfig, Trainer, evaluate, load_checkpoint
+
+RUN_FILE = "run.json"
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a run trains on and how its batches are made.
+
+    ``curriculum="mix"``: each training sample is used at one resolution, drawn in the ratios
+    ``mix``. ``curriculum="incremental"``: every sample at ``resolutions[s]`` in stage s, the
+    stages splitting the epochs evenly (coarse to fine). The first ``test_fraction`` of the
+    samples is the test set.
+    """
+
+    data: str
+    resolutions: tuple[int, ...]
+    mix: tuple[float, ...] = (1.0,)
+    curriculum: str = "mix"
+    method: str = "stride"
+    test_fraction: float = 0.1
+    batch_size: int = 16
+    task: str = "next-step"
+    input_steps: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.curriculum not in ("mix", "incremental"):
+            raise ValueError(f"curriculum must be 'mix' or 'incremental', got {self.curriculum!r}")
+        if not 0.0 < self.test_fraction < 1.0:
+            raise ValueError(f"test_fraction must lie in (0, 1), got {self.test_fraction}")
+        if not self.resolutions:
+            raise ValueError("resolutions must name at least one grid size")
+
+
+def split_indices(n: int, test_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test): the first ⌈test_fraction·n⌉ samples are the test set."""
+    n_test = math.ceil(test_fraction * n)
+    if not 0 < n_test < n:
+        raise ValueError(f"test_fraction {test_fraction} leaves no train or test data of {n}")
+    return np.arange(n_test, n), np.arange(n_test)
+
+
+def open_run_data(spec: RunSpec) -> FieldDataset:
+    return open_dataset(spec.data, task=spec.task, input_steps=spec.input_steps)
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def _run_record(spec: RunSpec, model: OperatorConfig, train: TrainConfig) -> dict[str, Any]:
+    record = {"spec": asdict(spec), "model": model.to_dict(), "train": train.to_dict()}
+    return json.loads(json.dumps(record))
+
+
+def read_run(run_dir: str | os.PathLike) -> tuple[RunSpec, OperatorConfig, TrainConfig]:
+    """The spec and configs of the run in ``run_dir``."""
+    path = Path(run_dir) / RUN_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{run_dir} is not a training run (no {RUN_FILE})")
+    try:
+        record = json.loads(path.read_text())
+        spec = record["spec"]
+        spec = RunSpec(
+            **{**spec, "resolutions": tuple(spec["resolutions"]), "mix": tuple(spec["mix"])}
+        )
+        return (
+            spec,
+            OperatorConfig.from_dict(record["model"]),
+            TrainConfig.from_dict(record["train"]),
+        )
+    except (KeyError, TypeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path} is not a valid run record: {err}") from None
+
+
+def default_operator_config(
+    dataset: FieldDataset, resolutions: Sequence[int], model: str = "fno", **options: Any
+) -> OperatorConfig:
+    """FNO sized to the data: channels from a sample, n_modes = finest resolution / 2."""
+    x, y = dataset[0]
+    modes = options.pop("modes", None) or max(resolutions) // 2
+    return OperatorConfig(
+        model=model,
+        in_channels=x.shape[0],
+        out_channels=y.shape[0],
+        n_modes=(int(modes),) * dataset.spatial_dims,
+        **options,
+    )
+
+
+def make_batches(
+    spec: RunSpec, dataset: FieldDataset, train_idx: np.ndarray, seed: int, epochs: int
+):
+    if spec.curriculum == "incremental":
+        stages = len(spec.resolutions)
+        per_stage = [epochs // stages + (s < epochs % stages) for s in range(stages)]
+        if min(per_stage) < 1:
+            raise ValueError(f"{epochs} epochs cannot cover {stages} curriculum stages")
+        return IncrementalBatches(
+            dataset, spec.resolutions, per_stage, spec.batch_size, seed, spec.method, train_idx
+        )
+    return MultiResolutionBatches(
+        dataset, spec.resolutions, spec.mix, spec.batch_size, seed, spec.method, train_idx
+    )
+
+
+def build_model(config: OperatorConfig) -> Normalized:
+    return Normalized(build_operator(config), config.in_channels, config.out_channels)
+
+
+def target_scale(model: Normalized) -> float:
+    """1/mean(σ_y²): turns the MSE of physical targets into MSE in standardised units."""
+    return float(1.0 / model.y_std.square().mean())
+
+
+def test_sets(
+    dataset: FieldDataset, test_idx: np.ndarray, resolutions: Sequence[int], method: str
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    return {str(r): dataset.at_resolution(r, method).tensors(test_idx) for r in resolutions}
+
+
+def train_run(
+    spec: RunSpec,
+    run_dir: str | os.PathLike,
+    *,
+    model_config: OperatorConfig | None = None,
+    train_config: TrainConfig | None = None,
+    eval_resolutions: Sequence[int] | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train (or resume) the run in ``run_dir``; returns the last epoch's metrics.
+
+    Test errors are tracked at ``eval_resolutions`` (default: the training resolutions).
+    A ``run_dir`` holding a different run (data, protocol or model) is refused rather than
+    overwritten; the trainer decides which training settings may change on resume (epochs).
+    """
+    run_dir = Path(run_dir)
+    dataset = open_run_data(spec)
+    train_config = train_config or TrainConfig()
+    model_config = model_config or default_operator_config(dataset, spec.resolutions)
+    x, y = dataset[0]
+    if (x.shape[0], y.shape[0]) != (model_config.in_channels, model_config.out_channels):
+        raise ValueError(
+            f"the model takes {model_config.in_channels} → {model_config.out_channels} channels, "
+            f"the data {spec.data} has {x.shape[0]} → {y.shape[0]}"
+        )
+    if len(model_config.n_modes) != dataset.spatial_dims:
+        raise ValueError(
+            f"the model has {len(model_config.n_modes)} spatial dims, the data has "
+            f"{dataset.spatial_dims}"
+        )
+    record = _run_record(spec, model_config, train_config)
+    record_path = run_dir / RUN_FILE
+    if record_path.exists():
+        found = json.loads(record_path.read_text())
+        differing = sorted(
+            f"{part}.{key}"
+            for part in ("spec", "model")
+            for key in set(record[part]) | set(found.get(part, {}))
+            if record[part].get(key) != found.get(part, {}).get(key)
+        )
+        if differing:
+            raise FileExistsError(
+                f"{run_dir} holds another run (differs in {', '.join(differing)}); "
+                "choose another --out"
+            )
+    train_idx, test_idx = split_indices(len(dataset), spec.test_fraction)
+    batches = make_batches(spec, dataset, train_idx, train_config.seed, train_config.epochs)
+    evaluation = test_sets(dataset, test_idx, eval_resolutions or spec.resolutions, spec.method)
+    torch.manual_seed(train_config.seed)
+    model = build_model(model_config)
+    coarsest = dataset.at_resolution(min(spec.resolutions), spec.method)
+    model.fit(*coarsest.tensors(train_idx))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not record_path.exists():
+        _write_json(record_path, record)
+    trainer = Trainer(
+        model,
+        model_config.to_dict(),
+        batches.to(device),
+        evaluation,
+        train_config,
+        run_dir,
+        device=device,
+        progress=progress,
+        loss_scale=target_scale(model) if train_config.loss == "mse" else 1.0,
+    )
+    history = trainer.fit()
+    _write_json(record_path, record)  # the train settings that produced the checkpoint
+    summary = dict(history[-1]) if history else {}
+    summary["cost_points_per_sample"] = batches.cost_points_per_sample
+    return summary
+
+
+def load_run_model(run_dir: str | os.PathLike, device: str = "cpu") -> Normalized:
+    """The trained model of ``run_dir`` (from its checkpoint), in eval mode."""
+    _, model_config, _ = read_run(run_dir)
+    state = load_checkpoint(Path(run_dir) / CHECKPOINT, model_config=model_config.to_dict())
+    model = build_model(model_config)
+    model.load_state_dict(state["model"])
+    return model.to(device).eval()
+
+
+def evaluate_run(
+    run_dir: str | os.PathLike,
+    *,
+    data: str | None = None,
+    resolutions: Sequence[int] | None = None,
+    method: str | None = None,
+    json_path: str | os.PathLike | None = None,
+    device: str = "cpu",
+) -> dict[str, Any]:
+    """Test the run's model on its test split at each resolution.
+
+    Returns (and with ``json_path`` writes, with a PNG of residual spectra beside it)
+    ``{"errors": {res: {mse, rel_l2}}, "swing": max/min mse, "residual_spectra": ...}``.
+    """
+    from sciml.diagnostics.resolution import plot_residual_spectra, residual_spectrum, swing
+
+    spec, _, _ = read_run(run_dir)
+    spec = replace(spec, data=data or spec.data, method=method or spec.method)
+    dataset = open_run_data(spec)
+    _, test_idx = split_indices(len(dataset), spec.test_fraction)
+    sets = test_sets(dataset, test_idx, resolutions or spec.resolutions, spec.method)
+    model = load_run_model(run_dir, device)
+    errors = evaluate(model, sets, device)
+    spectra = {}
+    with torch.no_grad():
+        for res, (x, y) in sets.items():
+            k, ratio = residual_spectrum(model(x.to(device)).cpu(), y, dataset.spatial_dims)
+            spectra[res] = {"k": k.tolist(), "ratio": np.nan_to_num(ratio).tolist()}
+    report = {
+        "run": str(run_dir),
+        "data": spec.data,
+        "method": spec.method,
+        "errors": errors,
+        "swing": swing(errors),
+        "residual_spectra": spectra,
+    }
+    if json_path is not None:
+        path = Path(json_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_json(path, report)
+        curves = {f"{r}²": (np.array(s["k"]), np.array(s["ratio"])) for r, s in spectra.items()}
+        plot_residual_spectra(curves, path.with_suffix(".png"))
+    return report
