@@ -107,6 +107,7 @@ def _float_list(text: str) -> tuple[float, ...]:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from sciml.training import distributed as ddp
     from sciml.training.run import RunSpec, default_operator_config, open_run_data, train_run
     from sciml.training.trainer import TrainConfig
 
@@ -125,15 +126,24 @@ def _train(args: argparse.Namespace) -> int:
     options = {"hidden_channels": args.width, "n_layers": args.layers, "modes": args.modes}
     model = default_operator_config(open_run_data(spec), args.resolutions, args.model, **options)
     train = TrainConfig(epochs=args.epochs, lr=args.lr, loss=args.loss, seed=args.seed)
-    summary = train_run(
-        spec,
-        args.out,
-        model_config=model,
-        train_config=train,
-        device=args.device,
-        progress=not args.quiet,
-    )
-    print(json.dumps(summary, indent=2, default=str))
+    distributed = ddp.launched_by_torchrun()
+    if distributed:
+        ddp.init_from_env()
+    try:
+        summary = train_run(
+            spec,
+            args.out,
+            model_config=model,
+            train_config=train,
+            device=args.device,
+            progress=not args.quiet and ddp.is_main(),
+        )
+        main_rank = ddp.is_main()
+    finally:
+        if distributed:
+            ddp.cleanup()
+    if main_rank:
+        print(json.dumps(summary, indent=2, default=str))
     return 0
 
 

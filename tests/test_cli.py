@@ -41,3 +41,36 @@ def test_demo_writes_report_and_figures(tmp_path, monkeypatch):
     for name in ("fields", "spectra", "sparsity"):
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 1000
     assert not list(tmp_path.glob("**/*.tmp*"))
+
+
+def test_multires_targets_on_a_hand_table():
+    from benchmarks.bench_multires import _runs, targets
+
+    resolutions = (8, 16)
+    assert list(_runs(resolutions)) == [
+        "single-8",
+        "single-16",
+        "mix-uniform",
+        "mix-70-lowest",
+        "incremental",
+    ]
+
+    def row(name, mse, cost=1.0):
+        return {
+            "train": name,
+            "mse": mse,
+            "swing": max(mse.values()) / min(mse.values()),
+            "cost_fraction_of_highest": cost,
+        }
+
+    results = [
+        row("single-8", {"8": 1.0, "16": 4.0}),
+        row("single-16", {"8": 3.0, "16": 1.0}),
+        row("mix-uniform", {"8": 1.1, "16": 1.2}),
+        row("mix-70-lowest", {"8": 1.0, "16": 1.5}, cost=0.1),
+    ]
+    found = targets(results, resolutions, {"ratio": 1.2})
+    assert found["single_lowest_swing"] == 4.0 and found["single_lowest_swing_ge_3"]
+    assert found["uniform_worst_mse_over_best_single"] == pytest.approx(1.2)
+    assert not found["uniform_within_1.15_of_best_single"]
+    assert not found["mix_70_lowest_ok"] and found["throughput_ratio_ge_1"]
