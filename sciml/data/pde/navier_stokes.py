@@ -371,6 +371,18 @@ def kolmogorov_coordinates(
     }
 
 
+_VORTICITY_DATASET = {  # what the two vorticity datasets share
+    "input_fields": ("w",),
+    "target_fields": ("w",),
+    "spatial_dims": 2,
+    "time_dependent": True,
+    "periodic": True,
+    "batch_size": 8,
+    "version": "1",
+    "min_resolution": 8,
+    "resolution_multiple": 2,
+}
+
 NAVIER_STOKES = PDEGenerator(
     name="navier-stokes",
     equation="w_t + u.grad(w) = nu lap(w) + f, -lap(psi) = w, u = (psi_y, -psi_x) on [0,1)^2",
@@ -380,15 +392,7 @@ NAVIER_STOKES = PDEGenerator(
         "nu": 1e-3, "t_final": 10.0, "n_times": 11, "dt": 1e-3, "forcing_amplitude": 0.1,
         "alpha": 2.5, "tau": 7.0,
     },
-    input_fields=("w",),
-    target_fields=("w",),
-    spatial_dims=2,
-    time_dependent=True,
-    periodic=True,
-    batch_size=8,
-    version="1",
-    min_resolution=8,
-    resolution_multiple=2,
+    **_VORTICITY_DATASET,
     notes="FNO benchmark (Li et al. 2021); benchmark: T=50 at nu=1e-3, dt=1e-4, 256^2 grid.",
 )
 
@@ -405,14 +409,6 @@ KOLMOGOROV = PDEGenerator(
         "t_burn": 20.0, "frame_dt": 0.5, "n_times": 32, "cfl": 0.25, "max_velocity": 7.0,
         "dt_max": 0.02, "alpha": 4.0, "tau": 3.0, "sigma": 100.0,
     },
-    input_fields=("w",),
-    target_fields=("w",),
-    spatial_dims=2,
-    time_dependent=True,
-    periodic=True,
-    batch_size=8,
-    version="1",
-    min_resolution=8,
-    resolution_multiple=2,
+    **_VORTICITY_DATASET,
     notes="Kolmogorov flow at Re=1000 with drag 0.1 (Kochkov et al. 2021), after a burn-in.",
 )

@@ -130,6 +130,19 @@ def open_h5(path: Path) -> h5py.File:
         raise ValueError(f"{path}: cannot be read as HDF5 (truncated or corrupt?): {err}") from err
 
 
+def _read_h5(path: Path, in_memory: bool, build: Any) -> FieldDataset:
+    """``build(file)`` on ``path`` opened read-only; the file stays open only for lazy reads."""
+    f = open_h5(path)
+    try:
+        dataset = build(f)
+    except BaseException:
+        f.close()
+        raise
+    if in_memory:
+        f.close()
+    return dataset
+
+
 def _load(data: Any, in_memory: bool, label: str) -> Any:
     """``data`` read into memory, or the dataset itself to be read lazily."""
     if not in_memory:
@@ -252,30 +265,26 @@ def read_pdebench(
     """
     path = Path(path)
     _check_task(task, input_steps)
-    f = open_h5(path)
-    try:
-        layout = pdebench_layout(list(f.keys()))
-        if layout is None:
-            raise _layout_error(path, list(f.keys()))
-        if fields is not None and layout not in ("ns-incompressible", "cfd"):
-            raise ValueError(
-                f"fields applies to Navier-Stokes and CFD files only; {path.name} is {layout}"
-            )
-        build = {
-            "darcy": _pdebench_darcy,
-            "scalar-1d": _pdebench_scalar_1d,
-            "ns-incompressible": _pdebench_ns,
-            "cfd": _pdebench_cfd,
-        }[layout]
-        dataset = build(
-            f, path, task=task, input_steps=input_steps, in_memory=in_memory, fields=fields
+    return _read_h5(
+        path, in_memory, lambda f: _pdebench(f, path, task, input_steps, in_memory, fields)
+    )
+
+
+def _pdebench(f, path, task, input_steps, in_memory, fields) -> FieldDataset:
+    layout = pdebench_layout(list(f.keys()))
+    if layout is None:
+        raise _layout_error(path, list(f.keys()))
+    if fields is not None and layout not in ("ns-incompressible", "cfd"):
+        raise ValueError(
+            f"fields applies to Navier-Stokes and CFD files only; {path.name} is {layout}"
         )
-    except BaseException:
-        f.close()
-        raise
-    if in_memory:
-        f.close()
-    return dataset
+    build = {
+        "darcy": _pdebench_darcy,
+        "scalar-1d": _pdebench_scalar_1d,
+        "ns-incompressible": _pdebench_ns,
+        "cfd": _pdebench_cfd,
+    }[layout]
+    return build(f, path, task=task, input_steps=input_steps, in_memory=in_memory, fields=fields)
 
 
 def _pdebench_attrs(f: h5py.File, path: Path, layout: str, equation: str) -> dict[str, Any]:
@@ -531,15 +540,9 @@ def read_the_well(
     """
     path = Path(path)
     _check_task(task, input_steps)
-    f = open_h5(path)
-    try:
-        dataset = _the_well(f, path, fields, task, input_steps, in_memory)
-    except BaseException:
-        f.close()
-        raise
-    if in_memory:
-        f.close()
-    return dataset
+    return _read_h5(
+        path, in_memory, lambda f: _the_well(f, path, fields, task, input_steps, in_memory)
+    )
 
 
 def _the_well(f, path, fields, task, input_steps, in_memory) -> FieldDataset:
