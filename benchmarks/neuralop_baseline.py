@@ -140,14 +140,15 @@ def neuralop_trainer_throughput(
         optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         scheduler = torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
         trainer = Trainer(
-            model=_DropTarget(model), n_epochs=epochs, device=device, wandb_log=False,
+            model=_DropTarget(model),
+            n_epochs=epochs,
+            device=device,
+            wandb_log=False,
             verbose=False,
         )
         _synchronize(device)
         start = time.perf_counter()
-        trainer.train(
-            loader, {}, optimizer, scheduler, training_loss=_summed_mse, eval_losses={}
-        )
+        trainer.train(loader, {}, optimizer, scheduler, training_loss=_summed_mse, eval_losses={})
         _synchronize(device)
         seconds = time.perf_counter() - start
     return _report(seconds, epochs, len(x))

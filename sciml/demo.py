@@ -104,6 +104,75 @@ def pde_stage(ctx: DemoContext) -> str:
     )
 
 
+DEMO_MULTIRES = {  # Darcy samples at `native`, viewed (strided) at `resolutions`
+    "samples": 240,
+    "native": 32,
+    "resolutions": (8, 16, 32),
+    "epochs": 8,
+    "runs": {"single-8": (8,), "single-32": (32,), "mix-uniform": (8, 16, 32)},
+}
+
+
+def multires_stage(ctx: DemoContext) -> str:
+    from sciml.data.pde.store import generate_dataset
+    from sciml.diagnostics.resolution import plot_error_vs_resolution
+    from sciml.training.run import RunSpec, default_operator_config, open_run_data, train_run
+    from sciml.training.trainer import TrainConfig
+
+    cfg = DEMO_MULTIRES
+    data = ctx.data / f"darcy-{cfg['native']}-{cfg['samples']}.h5"
+    generate_dataset(
+        "darcy",
+        data,
+        n=cfg["samples"],
+        resolution=cfg["native"],
+        seed=ctx.seed,
+        progress=ctx.progress,
+    )
+    train = TrainConfig(epochs=cfg["epochs"], step_size=3, eval_every=cfg["epochs"], seed=ctx.seed)
+    curves, swings = {}, {}
+    for name, resolutions in cfg["runs"].items():
+        mix = (1.0 / len(resolutions),) * len(resolutions)
+        spec = RunSpec(data=str(data), resolutions=resolutions, mix=mix)
+        model = default_operator_config(
+            open_run_data(spec), (cfg["native"],), modes=cfg["native"] // 4, hidden_channels=16
+        )
+        summary = train_run(
+            spec,
+            ctx.out / "runs" / name,
+            model_config=model,
+            train_config=train,
+            eval_resolutions=cfg["resolutions"],
+            progress=ctx.progress,
+        )
+        curves[name] = {int(r): m for r, m in summary["eval"].items()}
+        mse = [m["mse"] for m in summary["eval"].values()]
+        swings[name] = (max(mse) / min(mse), summary["cost_points_per_sample"])
+    plot_error_vs_resolution(curves, ctx.figure("multires.png"))
+    header = " | ".join(f"MSE @{r}²" for r in cfg["resolutions"])
+    lines = [
+        f"| training | {header} | swing | points/sample |",
+        "|---" + "|---:" * (len(cfg["resolutions"]) + 2) + "|",
+    ]
+    for name, errors in curves.items():
+        cells = " | ".join(f"{errors[r]['mse']:.2e}" for r in cfg["resolutions"])
+        swing, cost = swings[name]
+        lines.append(f"| {name} | {cells} | {swing:.2f} | {cost:.0f} |")
+    return "\n".join(
+        [
+            f"FNOs trained for {cfg['epochs']} epochs on {cfg['samples']} Darcy samples "
+            f"({cfg['native']}², viewed by striding), each tested at every resolution.",
+            "A model trained at one resolution degrades at the others; the uniform mix (each",
+            "sample used at one resolution) keeps the error flat. `swing` = max/min test MSE.",
+            "`sciml train` and `sciml evaluate` do the same on any dataset file.",
+            "",
+            *lines,
+            "",
+            "![error against test resolution](figures/multires.png)",
+        ]
+    )
+
+
 DEMO_MATRICES = ("nos4", "gr_30_30", "bcsstk09", "pde2961", "poisson2d-32", "pyamg/airfoil")
 
 
@@ -144,6 +213,7 @@ def _num(value: object) -> str:
 
 STAGES: list[tuple[str, Callable[[DemoContext], str]]] = [
     ("PDE data", pde_stage),
+    ("Multi-resolution training", multires_stage),
     ("Sparse matrices", matrix_stage),
 ]
 
