@@ -44,3 +44,26 @@ LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "mse": mse,
     "rel_l2": relative_l2,
 }
+
+
+def relative_l2_per_field(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per channel c: mean over the batch of ‖pred_ic − target_ic‖₂/‖target_ic‖₂, the norms
+    over the spatial dims only. Returns a (C,) tensor."""
+    _check_pair(pred, target)
+    if pred.ndim < 3:
+        raise ValueError(f"expected (batch, channels, *grid) tensors, got {tuple(pred.shape)}")
+    diff = torch.linalg.vector_norm((pred - target).flatten(2), dim=2)
+    return (diff / torch.linalg.vector_norm(target.flatten(2), dim=2)).mean(dim=0)
+
+
+def vrmse(pred: torch.Tensor, target: torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
+    """Variance-scaled RMSE per field as The Well defines it, channels first:
+    VRMSE_ic = sqrt(mean_x (pred − target)² / (var_x(target) + eps)), spatial mean and
+    variance per sample and field, then averaged over the batch. Returns a (C,) tensor."""
+    _check_pair(pred, target)
+    if pred.ndim < 3:
+        raise ValueError(f"expected (batch, channels, *grid) tensors, got {tuple(pred.shape)}")
+    dims = tuple(range(2, pred.ndim))
+    mse_ic = ((pred - target) ** 2).mean(dim=dims)
+    var_ic = target.var(dim=dims, unbiased=False)
+    return torch.sqrt(mse_ic / (var_ic + eps)).mean(dim=0)

@@ -1,0 +1,129 @@
+"""Iterative refinement (IRNO) as plain functions: the fixed-point update, the progressive
+spectral loss and the unrolled training objective.
+
+Update: h_{k+1} = h_k + α·Φθ([x, h_k]), h_0 = T_base(x) from a frozen base operator.
+Objective over K unrolled steps:
+L = (1/K) Σ_{k<K} [MSE(h_{k+1}, y) + β_s·L_spec(h_{k+1}, y; λ_k)] + β_fp·mean(Φθ([x, y])²).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+Refiner = Callable[[torch.Tensor], torch.Tensor]
+
+
+def _check_steps(steps: int, name: str = "steps") -> None:
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {steps!r}")
+
+
+def _check_alpha(alpha: float) -> None:
+    if not (isinstance(alpha, int | float) and alpha > 0):
+        raise ValueError(f"alpha must be a positive number, got {alpha!r}")
+
+
+def refinement_step(refiner: Refiner, x: torch.Tensor, h: torch.Tensor, alpha: float):
+    """One fixed-point update T(h) = h + α·Φθ([x, h]) (x and h stacked as channels)."""
+    return h + alpha * refiner(torch.cat([x, h], dim=1))
+
+
+def refine(
+    refiner: Refiner,
+    x: torch.Tensor,
+    h0: torch.Tensor,
+    alpha: float,
+    steps: int,
+    truncate: int | None = None,
+) -> list[torch.Tensor]:
+    """Iterates [h_1, …, h_steps] from h_0. With ``truncate = m`` gradients flow only through
+    the last m updates of each iterate's history (truncated backpropagation: the iterate is
+    detached every m steps), which bounds memory; None backpropagates through all steps."""
+    _check_alpha(alpha)
+    _check_steps(steps)
+    if truncate is not None:
+        _check_steps(truncate, "truncate")
+    iterates, h = [], h0
+    for k in range(steps):
+        if truncate is not None and k % truncate == 0:
+            h = h.detach()
+        h = refinement_step(refiner, x, h, alpha)
+        iterates.append(h)
+    return iterates
+
+
+def progressive_exponents(steps: int, start: float = 1.0, end: float = 2.0) -> list[float]:
+    """λ_k = start + (end − start)·k/(K − 1) for k = 0 … K−1 (λ_0 = start when K = 1)."""
+    _check_steps(steps)
+    if steps == 1:
+        return [float(start)]
+    return [start + (end - start) * k / (steps - 1) for k in range(steps)]
+
+
+def spectral_weights(grid: tuple[int, ...], exponent: float) -> torch.Tensor:
+    """ρ(ω) = 1 + (|ω|/ω_nyq)^λ on the rfftn grid of ``grid`` (frequencies in cycles per
+    sample, ω_nyq = ½), divided by its mean so that the weights average to 1."""
+    if not grid or any(n < 2 for n in grid):
+        raise ValueError(f"grid must have sizes >= 2, got {grid}")
+    axes = [torch.fft.fftfreq(n, dtype=torch.float64) for n in grid[:-1]]
+    axes.append(torch.fft.rfftfreq(grid[-1], dtype=torch.float64))
+    mesh = torch.meshgrid(*axes, indexing="ij")
+    radius = torch.sqrt(sum(w**2 for w in mesh))
+    rho = 1.0 + (radius / 0.5) ** exponent
+    return rho / rho.mean()
+
+
+def spectral_loss(pred: torch.Tensor, target: torch.Tensor, exponent: float) -> torch.Tensor:
+    """mean(ρ_λ · (|F pred| − |F target|)²) over batch, channels and the rfft grid, with the
+    orthonormal FFT over the spatial dims (all dims after the channel dim). Amplitudes only:
+    phase errors are left to the MSE term."""
+    if pred.shape != target.shape or pred.ndim < 3:
+        raise ValueError(
+            f"pred and target must share a (B, C, *grid) shape, got {tuple(pred.shape)} "
+            f"and {tuple(target.shape)}"
+        )
+    dims = tuple(range(2, pred.ndim))
+    weights = spectral_weights(tuple(pred.shape[2:]), exponent).to(pred.dtype).to(pred.device)
+    amplitude = torch.fft.rfftn(pred, dim=dims, norm="ortho").abs()
+    reference = torch.fft.rfftn(target, dim=dims, norm="ortho").abs()
+    return (weights * (amplitude - reference) ** 2).mean()
+
+
+def unrolled_loss(
+    refiner: Refiner,
+    x: torch.Tensor,
+    h0: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    alpha: float = 0.2,
+    steps: int = 6,
+    spectral_weight: float = 1.0,
+    fixed_point_weight: float = 0.01,
+    exponents: tuple[float, float] = (1.0, 2.0),
+    truncate: int | None = None,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """The K-step objective of the module docstring; returns (loss, its parts as floats)."""
+    iterates = refine(refiner, x, h0, alpha, steps, truncate)
+    lambdas = progressive_exponents(steps, *exponents)
+    data = torch.stack([torch.mean((h - y) ** 2) for h in iterates]).mean()
+    spectral = torch.stack(
+        [spectral_loss(h, y, lam) for h, lam in zip(iterates, lambdas, strict=True)]
+    ).mean()
+    fixed_point = refiner(torch.cat([x, y], dim=1)).square().mean()
+    loss = data + spectral_weight * spectral + fixed_point_weight * fixed_point
+    parts = {
+        "mse": float(data.detach()),
+        "spectral": float(spectral.detach()),
+        "fixed_point": float(fixed_point.detach()),
+    }
+    return loss, parts
+
+
+def fixed_point_warmup(epoch: int, warmup_epochs: int = 5, weight: float = 0.01) -> float:
+    """β_fp ramped linearly from weight/warmup_epochs in epoch 0 to ``weight`` at
+    epoch ``warmup_epochs − 1`` and after."""
+    if warmup_epochs <= 0:
+        return weight
+    return weight * min(1.0, (epoch + 1) / warmup_epochs)
