@@ -10,8 +10,9 @@ import json
 import os
 import pkgutil
 from importlib import import_module
-from pathlib import Path
 from typing import Any
+
+from sciml.files import write_json
 
 
 def benchmark_names() -> list[str]:
@@ -36,15 +37,10 @@ def run_benchmark(
         )
     module = import_module(f"benchmarks.bench_{name.replace('-', '_')}")
     results = module.run(quick=quick, progress=progress)
-    text = json.dumps(results, indent=2, sort_keys=True)
     if json_path is None:
-        print(text)
+        print(json.dumps(results, indent=2, sort_keys=True))
         return results
-    path = Path(json_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text + "\n")
-    os.replace(tmp, path)
+    path = write_json(json_path, results)
     if hasattr(module, "plot"):
         module.plot(results, path.with_suffix(".png"))
     print(f"wrote {path}")

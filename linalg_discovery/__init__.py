@@ -1,1 +1,37 @@
-"""RL4RLA: discovery of randomized linear-algebra algorithms."""
+"""RL4RLA: discovery of randomized linear-algebra algorithms.
+
+Programs of typed three-address instructions (:mod:`~linalg_discovery.program`) run by a
+NumPy/SciPy interpreter with flop accounting (:mod:`~linalg_discovery.interpreter`), kept in a
+canonical form (:mod:`~linalg_discovery.canonical`) and grown by a legal-action grammar
+(:mod:`~linalg_discovery.grammar`) through a curriculum (:mod:`~linalg_discovery.curriculum`);
+searched by Monte Carlo Graph Search (:mod:`~linalg_discovery.search`) or through the gymnasium
+environment ``linalg_discovery/RLADiscovery-v0`` (:class:`~linalg_discovery.env.RLAEnv`), and
+exported as NumPy source (:mod:`~linalg_discovery.export`).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+import gymnasium
+
+ENV_ID = "linalg_discovery/RLADiscovery-v0"
+if ENV_ID not in gymnasium.registry:
+    gymnasium.register(id=ENV_ID, entry_point="linalg_discovery.env:RLAEnv")
+
+_LAZY = {
+    "RLAEnv": "linalg_discovery.env",
+    "discover": "linalg_discovery.discover",
+    "PATH_NAMES": "linalg_discovery.curriculum",
+    "SEARCHES": "linalg_discovery.search",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["ENV_ID", *_LAZY]

@@ -173,6 +173,30 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _discover(args: argparse.Namespace) -> int:
+    from linalg_discovery.discover import discover
+    from sciml.files import write_json
+
+    result = discover(
+        args.path,
+        args.search,
+        args.seed,
+        budget=args.budget,
+        workers=args.workers,
+        progress=not args.quiet,
+    )
+    summary = result.to_dict()
+    print(result.source, end="" if result.source.endswith("\n") else "\n")
+    print(
+        f"found: {summary['found']}  simulations: {summary['simulations']}  "
+        f"nodes: {summary['nodes']}  seconds: {summary['seconds']:.1f}"
+    )
+    if args.json:
+        write_json(args.json, summary)
+        print(f"wrote {args.json}")
+    return 0 if summary["found"] else 1
+
+
 def _bench(args: argparse.Namespace) -> int:
     from benchmarks import run_benchmark
 
@@ -260,6 +284,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="demo-out", help="report folder (default: demo-out)")
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(run=_demo)
+
+    disc = commands.add_parser(
+        "discover", help="search a curriculum path for a randomized linear-algebra program"
+    )
+    disc.add_argument("--path", required=True, help="e.g. sketch-and-precondition")
+    disc.add_argument("--search", default="mcgs", help="mcgs, mcts or random")
+    disc.add_argument("--seed", type=int, default=42)
+    disc.add_argument("--budget", type=_positive_int, help="simulations per inserted instruction")
+    disc.add_argument("--workers", type=_positive_int, default=1, help="parallel playouts")
+    disc.add_argument("--json", help="write found/simulations/seconds/nodes/program here")
+    disc.set_defaults(run=_discover)
 
     bench = commands.add_parser("bench", help="run a benchmark script from benchmarks/")
     bench.add_argument("name", help="e.g. data")

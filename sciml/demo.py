@@ -211,15 +211,24 @@ def _num(value: object) -> str:
     return f"{value:.3g}" if isinstance(value, float | int | np.floating) else "–"
 
 
+def discovery_stage(ctx: DemoContext) -> str:
+    from linalg_discovery.demo import demo_stage
+
+    return demo_stage(ctx.out, seed=ctx.seed, progress=ctx.progress)
+
+
 STAGES: list[tuple[str, Callable[[DemoContext], str]]] = [
     ("PDE data", pde_stage),
     ("Multi-resolution training", multires_stage),
     ("Sparse matrices", matrix_stage),
+    ("Discovering a preconditioner (RL4RLA)", discovery_stage),
 ]
 
 
 def run_demo(out: str | os.PathLike = "demo-out", *, seed: int = 0, progress: bool = True) -> Path:
     """Run every stage and write ``out/report.md`` (figures under ``out/figures``)."""
+    from sciml.files import write_text_atomic
+
     ctx = DemoContext(Path(out), seed, progress)
     ctx.figures.mkdir(parents=True, exist_ok=True)
     ctx.data.mkdir(parents=True, exist_ok=True)
@@ -228,8 +237,4 @@ def run_demo(out: str | os.PathLike = "demo-out", *, seed: int = 0, progress: bo
         start = time.perf_counter()
         body = stage(ctx)
         sections += [f"## {title}", "", body, "", f"_{time.perf_counter() - start:.1f} s_", ""]
-    report = ctx.out / "report.md"
-    tmp = report.with_name(f".report.{os.getpid()}.tmp")
-    tmp.write_text("\n".join(sections))
-    os.replace(tmp, report)
-    return report
+    return write_text_atomic(ctx.out / "report.md", "\n".join(sections))

@@ -1,3 +1,4 @@
+import json
 import re
 
 import pytest
@@ -49,8 +50,11 @@ def test_demo_writes_report_and_figures(tmp_path, monkeypatch):
     assert "## PDE data" in report and "## Sparse matrices" in report
     assert "| `nos4` | 100 | 594 | yes | yes |" in report
     assert "## Multi-resolution training" in report
+    assert (
+        "## Discovering a preconditioner (RL4RLA)" in report and "def discovered_solver" in report
+    )
     assert re.search(r"\| mix-uniform \| [0-9.e+-]+ \| [0-9.e+-]+ \| [0-9.]+ \| 160 \|", report)
-    for name in ("fields", "spectra", "multires", "sparsity"):
+    for name in ("fields", "spectra", "multires", "sparsity", "rl4rla-search"):
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 1000
     assert not list(tmp_path.glob("**/*.tmp*"))
 
@@ -112,3 +116,16 @@ def test_multires_benchmark_problem_on_tiny_trajectories(tmp_path):
     results = {"problems": [result["data"]], "runs": result["runs"]}
     plot(results, tmp_path / "multires.png")
     assert (tmp_path / "multires-burgers.png").stat().st_size > 1000
+
+
+def test_discover_prints_the_program_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "found.json"
+    argv = ["--quiet", "discover", "--path", "sketch-and-solve", "--budget", "100"]
+    assert main([*argv, "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "def discovered_solver(A, b" in printed and "found: True" in printed
+    summary = json.loads(out.read_text())
+    assert summary["found"] is True and summary["program"] in printed
+    assert {"simulations", "seconds", "nodes"} <= set(summary)
+    assert main(["discover", "--path", "nope"]) == 2
+    assert "unknown path 'nope'" in capsys.readouterr().err

@@ -19,6 +19,7 @@ import torch
 
 from sciml.data.pde.dataset import FieldDataset
 from sciml.data.pde.store import open_dataset
+from sciml.files import write_json
 from sciml.operators.config import OperatorConfig
 from sciml.operators.models import build_operator
 from sciml.operators.normalization import Normalized
@@ -69,12 +70,6 @@ def split_indices(n: int, test_fraction: float) -> tuple[np.ndarray, np.ndarray]
 
 def open_run_data(spec: RunSpec) -> FieldDataset:
     return open_dataset(spec.data, task=spec.task, input_steps=spec.input_steps)
-
-
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
 
 
 def _run_record(spec: RunSpec, model: OperatorConfig, train: TrainConfig) -> dict[str, Any]:
@@ -203,7 +198,7 @@ def train_run(
     model.fit(*coarsest.tensors(train_idx))
     run_dir.mkdir(parents=True, exist_ok=True)
     if not record_path.exists():
-        _write_json(record_path, record)
+        write_json(record_path, record)
     trainer = Trainer(
         model,
         model_config.to_dict(),
@@ -216,7 +211,7 @@ def train_run(
         loss_scale=target_scale(model) if train_config.loss == "mse" else 1.0,
     )
     history = trainer.fit()
-    _write_json(record_path, record)  # the train settings that produced the checkpoint
+    write_json(record_path, record)  # the train settings that produced the checkpoint
     summary = dict(history[-1]) if history else {}
     summary["cost_points_per_sample"] = batches.cost_points_per_sample
     return summary
@@ -270,7 +265,7 @@ def evaluate_run(
     if json_path is not None:
         path = Path(json_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_json(path, report)
+        write_json(path, report)
         curves = {f"{r}²": (np.array(s["k"]), np.array(s["ratio"])) for r, s in spectra.items()}
         plot_residual_spectra(curves, path.with_suffix(".png"))
     return report

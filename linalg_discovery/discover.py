@@ -1,0 +1,93 @@
+"""Run a curriculum path with one search method: the function behind ``sciml discover``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from linalg_discovery.curriculum import PATH_NAMES, path_stages
+from linalg_discovery.export import to_source, verify
+from linalg_discovery.search import SEARCHES, SearchConfig, SearchResult, search_stage
+from linalg_discovery.task import Task
+
+__all__ = ["PATH_NAMES", "SEARCHES", "DiscoveryResult", "discover"]
+
+
+@dataclass
+class DiscoveryResult:
+    """Per-stage search results of a path and the last stage's program as NumPy source."""
+
+    path: str
+    search: str
+    seed: int
+    stages: list[tuple[str, SearchResult]]
+    source: str
+    verification: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        return all(r.found for _, r in self.stages)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary: found, simulations, seconds, nodes, program (source) and stages."""
+        results = [r for _, r in self.stages]
+        return {
+            "path": self.path,
+            "search": self.search,
+            "seed": self.seed,
+            "found": self.found,
+            "simulations": sum(r.simulations for r in results),
+            "seconds": sum(r.seconds for r in results),
+            "nodes": sum(r.nodes for r in results),
+            "merged_nodes": sum(r.merged_nodes for r in results),
+            "program": self.source,
+            "verification": self.verification,
+            "stages": [{"stage": name, **r.to_dict()} for name, r in self.stages],
+        }
+
+
+def discover(
+    path: str,
+    search: str = "mcgs",
+    seed: int = 42,
+    *,
+    selection: str = "ucd",
+    budget: int | None = None,
+    workers: int = 1,
+    m: int = 1000,
+    n: int = 20,
+    progress: bool = False,
+) -> DiscoveryResult:
+    """Search every stage of ``path`` (one of :data:`PATH_NAMES`) with ``search`` (one of
+    :data:`SEARCHES`: ``mcgs``, ``mcts``, ``random``), each from its hand-written start
+    program on the problem drawn with ``seed``; export the last stage's program as NumPy source
+    and re-verify it against the interpreter on fresh problems.
+
+    ``budget``: simulations per inserted instruction (MCGS/MCTS, default 20000) or random
+    programs per stage (default 3000). ``ValueError`` for an unknown path or search,
+    ``TypeError`` for a seed that is not an integer.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"seed must be non-negative, got {seed}")
+    if search not in SEARCHES:
+        raise ValueError(f"unknown search {search!r}; expected one of {', '.join(SEARCHES)}")
+    stages = path_stages(path, m, n)
+    if budget is None:
+        budget = 3000 if search == "random" else 20_000
+    config = SearchConfig(search=search, selection=selection, budget=budget, workers=workers)
+    results = []
+    for stage in tqdm(stages, desc=f"{path} ({search})", disable=not progress):
+        results.append((stage.name, search_stage(Task(stage, seed), config, seed)))
+    last_stage, (_, last) = stages[-1], results[-1]
+    return DiscoveryResult(
+        path,
+        search,
+        seed,
+        results,
+        to_source(last.program, last_stage.settings),
+        verify(last.program, last_stage),
+    )

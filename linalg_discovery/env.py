@@ -1,0 +1,188 @@
+"""gymnasium environment: grow a program one instruction at a time for one curriculum stage.
+
+Observation (a ``Dict``): ``program``, a fixed-size token array with one row
+(section, operation, operand 1, operand 2, target) per instruction, 0 for padding; and
+``features``, float32 (log10 m, log10 n, log10 κ(A), log10 μ(A), insertions left).
+Action: ``Discrete`` over every (section, position, instruction) of the stage's open sections
+and enabled operations; ``info["action_mask"]`` (also :meth:`RLAEnv.action_masks`) marks the
+legal ones. A masked action ends the episode with reward 0 and ``info["illegal_action"]``.
+The reward is 0 until the last insertion, then the stage's reward of the program.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from linalg_discovery.curriculum import stages
+from linalg_discovery.grammar import Action
+from linalg_discovery.program import (
+    INPUTS,
+    MATRIX_REGISTERS,
+    OPS,
+    SECTIONS,
+    VECTOR_REGISTERS,
+    Instr,
+    Program,
+    register_type,
+)
+from linalg_discovery.task import Task
+
+MAX_INSTRUCTIONS = 16
+TOKENS = ("", *SECTIONS, *OPS, *INPUTS, *VECTOR_REGISTERS, *MATRIX_REGISTERS, "P")
+_TOKEN = {t: i for i, t in enumerate(TOKENS)}
+_WORK = VECTOR_REGISTERS + MATRIX_REGISTERS
+
+
+def _instruction_universe(enabled: tuple[str, ...], section: str) -> list[Instr]:
+    out = []
+    for op in enabled:
+        spec = OPS[op]
+        if section not in spec.sections:
+            continue
+        if spec.effect:
+            out.append(Instr(op, (), spec.effect[0]))
+            continue
+        pools = []
+        for t in spec.args:
+            regs = [r for r in (*INPUTS, *_WORK) if t == "*" or register_type(r) == t]
+            pools.append([r for r in regs if not (t == "*" and r == "x")])
+        for args in product(*pools):
+            if spec.commutative and list(args) != sorted(args):
+                continue
+            kind = register_type(args[0]) if spec.result == "=" else spec.result
+            out.extend(Instr(op, args, r) for r in _WORK if register_type(r) == kind)
+    return out
+
+
+class RLAEnv(gym.Env):
+    """Program-discovery environment for the curriculum stage ``stage`` (a name from
+    :func:`linalg_discovery.curriculum.stages`) on m×n problems; each ``reset`` draws a new
+    problem instance from the seeded generator unless ``fixed_problem_seed`` is given."""
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(
+        self,
+        stage: str = "psd-residual",
+        *,
+        m: int = 1000,
+        n: int = 20,
+        max_section_length: int = 8,
+        fixed_problem_seed: int | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        table = stages(m, n)
+        if stage not in table:
+            raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(table)}")
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        self.stage = table[stage]
+        self.render_mode = render_mode
+        self.fixed_problem_seed = fixed_problem_seed
+        self.max_section_length = max_section_length
+        self._actions: list[Action] = [
+            Action(section, position, ins)
+            for section in self.stage.open_sections
+            for position in range(max_section_length + 1)
+            for ins in _instruction_universe(self.stage.enabled, section)
+        ]
+        self._index = {a: i for i, a in enumerate(self._actions)}
+        self.action_space = spaces.Discrete(len(self._actions))
+        self.observation_space = spaces.Dict(
+            {
+                "program": spaces.Box(
+                    0, len(TOKENS) - 1, shape=(MAX_INSTRUCTIONS, 5), dtype=np.int64
+                ),
+                "features": spaces.Box(-100.0, 100.0, shape=(5,), dtype=np.float32),
+            }
+        )
+        self._task: Task | None = None
+        self._program = Program()
+        self._depth = 0
+        self._features = np.zeros(4, dtype=np.float32)
+        self._moves: dict[int, Program] = {}
+        self._moves_cache: dict = {}
+
+    @property
+    def program(self) -> Program:
+        """The current (canonical) program."""
+        return self._program
+
+    def action_of(self, index: int) -> Action:
+        """The (section, position, instruction) that action ``index`` inserts."""
+        return self._actions[int(index)]
+
+    def index_of(self, action: Action) -> int:
+        return self._index[action]
+
+    def action_masks(self) -> np.ndarray:
+        """int8 mask of the legal actions in the current state."""
+        mask = np.zeros(self.action_space.n, dtype=np.int8)
+        mask[list(self._moves)] = 1
+        return mask
+
+    def _refresh(self) -> None:
+        self._moves = {}
+        if self._depth >= self.stage.steps:
+            return
+        for move in self._task.moves(self._program):
+            for action in move.actions:
+                index = self._index.get(action)
+                if index is not None:
+                    self._moves[index] = move.child
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        tokens = np.zeros((MAX_INSTRUCTIONS, 5), dtype=np.int64)
+        for row, (section, _, ins) in enumerate(self._program.instructions()[:MAX_INSTRUCTIONS]):
+            args = (*ins.args, "", "")[:2]
+            names = (section, ins.op, args[0], args[1], ins.target)
+            tokens[row] = [_TOKEN[name] for name in names]
+        left = np.float32(self.stage.steps - self._depth)
+        return {"program": tokens, "features": np.append(self._features, left).astype(np.float32)}
+
+    def _info(self, **extra: Any) -> dict[str, Any]:
+        return {"action_mask": self.action_masks(), "program": str(self._program), **extra}
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        super().reset(seed=seed)
+        problem_seed = self.fixed_problem_seed
+        if problem_seed is None:
+            problem_seed = int(self.np_random.integers(2**31 - 1))
+        self._task = Task(self.stage, problem_seed, moves_cache=self._moves_cache)
+        self._features = self._task.problem.features()
+        self._program = self._task.root
+        self._depth = 0
+        self._refresh()
+        return self._observation(), self._info()
+
+    def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        if self._task is None:
+            raise RuntimeError("call reset() before step()")
+        if not self.action_space.contains(action):
+            raise ValueError(
+                f"action must be an integer in [0, {self.action_space.n}), got {action!r}"
+            )
+        index = int(action)
+        if index not in self._moves:
+            obs = self._observation()
+            self._moves = {}
+            return obs, 0.0, True, False, self._info(illegal_action=True)
+        self._program = self._moves[index]
+        self._depth += 1
+        self._refresh()
+        terminated = not self._moves
+        reward = self._task.reward(self._program) if terminated else 0.0
+        info = self._info(found=self._task.is_target(self._program)) if terminated else self._info()
+        return self._observation(), float(reward), terminated, False, info
+
+    def render(self) -> str | None:
+        if self.render_mode == "ansi":
+            return str(self._program)
+        return None

@@ -1,0 +1,396 @@
+"""Monte Carlo Graph Search over programs, with plain MCTS and random search as baselines.
+
+MCGS (Czech et al. 2020, as in RL4RLA): states (canonical key, depth) live in a transposition
+table, and the actions of a node that reach the same canonical child form one merged edge.
+A simulation descends by a selection rule, expands the first new node, plays uniformly random
+legal moves to a terminal program and backs its reward up the path:
+a node's N = 1 + Σ n_edge and Q = (v + Σ n_edge·Q_child)/N, with v its own rollout value.
+Selection (unvisited edges first): UCT  Q_c + c·√(ln N / n_e); PUCT Q_c + c·P·√N/(1 + n_e)
+with uniform P; UCD Q_c + c·√(ln N / N_c), N_c the child's visits over all its parents.
+MCTS is the same search on a tree (one node per action path, no merging) with
+Q + c·√(2 ln N / n).
+
+Rewards are deterministic, so a subgraph whose terminal programs are all evaluated is *solved*:
+its value is the exact best reward below it, and selection skips it. At the root, LUCB
+(leader = best value, challenger = best upper bound among the others, Hoeffding radii) stops
+the search once their bounds separate, or once the root is solved (the reference's rule to stop
+when every value is 0 is left out: with sparse rewards it stops before the target is seen).
+The driver then commits to the best root edge, keeps the
+subgraph below it, and searches again, until the stage's insertion budget is used.
+
+Rollouts can run in a process pool: leaves are picked in batches (virtual visits keep a batch
+apart) and each rollout draws from its own stream (seed, step, simulation), so the same seed
+gives the same search whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from linalg_discovery.program import Program
+from linalg_discovery.task import Task
+
+SEARCHES = ("mcgs", "mcts", "random")
+SELECTIONS = ("uct", "puct", "ucd")
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """``search`` in :data:`SEARCHES`; ``selection`` in :data:`SELECTIONS` (MCGS only);
+    exploration constant ``c``; at most ``budget`` simulations per inserted instruction;
+    LUCB confidence ``delta``; ``batch`` leaves per round, rolled out by ``workers`` processes."""
+
+    search: str = "mcgs"
+    selection: str = "ucd"
+    c: float = 0.5
+    budget: int = 20_000
+    delta: float = 0.05
+    batch: int = 1
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.search not in SEARCHES:
+            raise ValueError(f"search must be one of {', '.join(SEARCHES)}, got {self.search!r}")
+        if self.selection not in SELECTIONS:
+            raise ValueError(
+                f"selection must be one of {', '.join(SELECTIONS)}, got {self.selection!r}"
+            )
+        for name in ("budget", "batch", "workers"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not (self.c >= 0 and 0 < self.delta < 1):
+            raise ValueError(f"need c >= 0 and 0 < delta < 1, got c={self.c}, delta={self.delta}")
+
+
+@dataclass
+class SearchResult:
+    """Outcome of one stage: the committed program, whether it is the target, and the cost."""
+
+    found: bool
+    program: Program
+    reward: float
+    simulations: int
+    seconds: float
+    nodes: int
+    merged_nodes: int
+    evaluations: int
+    history: list[tuple[int, float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "found": self.found,
+            "reward": self.reward,
+            "simulations": self.simulations,
+            "seconds": self.seconds,
+            "nodes": self.nodes,
+            "merged_nodes": self.merged_nodes,
+            "evaluations": self.evaluations,
+            "program": str(self.program),
+        }
+
+
+class _Node:
+    __slots__ = ("program", "key", "depth", "edges", "n_total", "q", "v", "parents", "solved")
+
+    def __init__(self, program: Program, key: int, depth: int) -> None:
+        self.program, self.key, self.depth = program, key, depth
+        self.edges: list[_Edge] | None = None
+        self.n_total = 0
+        self.q = 0.0
+        self.v = 0.0
+        self.parents = 0
+        self.solved: float | None = None  # exact best reward below, once known
+
+
+class _Edge:
+    __slots__ = ("child", "n", "pending")
+
+    def __init__(self, child: _Node) -> None:
+        self.child, self.n, self.pending = child, 0, 0
+
+
+def _rollout(task: Task, program: Program, depth: int, stream: list[int]) -> tuple[float, Program]:
+    """Uniformly random legal moves from ``program`` to a terminal program; its reward."""
+    rng = np.random.default_rng(stream)
+    while depth < task.stage.steps:
+        moves = task.moves(program)
+        if not moves:
+            break
+        program = moves[int(rng.integers(len(moves)))].child
+        depth += 1
+    return task.reward(program), program
+
+
+_WORKER_TASK: Task | None = None
+
+
+def _init_worker(task: Task) -> None:
+    global _WORKER_TASK
+    _WORKER_TASK = task
+
+
+def _worker_rollout(args: tuple[Program, int, list[int]]) -> float:
+    assert _WORKER_TASK is not None
+    return _rollout(_WORKER_TASK, *args)[0]
+
+
+class _Search:
+    """Search state for one stage: the graph (or tree), counters and the best reward seen."""
+
+    def __init__(self, task: Task, config: SearchConfig, seed: int) -> None:
+        self.task, self.config, self.seed = task, config, seed
+        self.merge = config.search == "mcgs"
+        self.table: dict[tuple[int, int], _Node] = {}
+        self.nodes = 0
+        self.simulations = 0
+        self.best = 0.0
+        self.history: list[tuple[int, float]] = []
+        self.pool = None
+        if config.workers > 1:
+            if "fork" not in multiprocessing.get_all_start_methods():
+                raise ValueError("workers > 1 needs the 'fork' start method (Linux, macOS)")
+            self.pool = ProcessPoolExecutor(
+                config.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_worker,
+                initargs=(task,),  # inherited through fork: stages hold closures
+            )
+        root = task.root
+        self.root = self._node(root, task.key(root), 0)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def _node(self, program: Program, key: int, depth: int) -> _Node:
+        if self.merge and (key, depth) in self.table:
+            node = self.table[(key, depth)]
+        else:
+            node = _Node(program, key, depth)
+            self.nodes += 1
+            if self.merge:
+                self.table[(key, depth)] = node
+        node.parents += 1
+        return node
+
+    def _terminal(self, node: _Node) -> bool:
+        if node.depth >= self.task.stage.steps:
+            return True
+        self._expand(node)
+        return not node.edges
+
+    def _expand(self, node: _Node) -> None:
+        if node.edges is not None:
+            return
+        edges = []
+        for move in self.task.moves(node.program):
+            copies = 1 if self.merge else len(move.actions)
+            edges.extend(
+                _Edge(self._node(move.child, move.key, node.depth + 1)) for _ in range(copies)
+            )
+        node.edges = edges
+
+    # selection ---------------------------------------------------------------------------
+    def _score(self, node: _Node, edge: _Edge) -> float:
+        n_edge = edge.n + edge.pending
+        child = edge.child
+        if n_edge == 0:
+            return math.inf
+        q = child.q - edge.pending / n_edge  # a pending visit counts as a loss
+        n_node = max(1, node.n_total + sum(e.pending for e in node.edges))
+        c = self.config.c
+        if self.config.search == "mcts":
+            return q + c * math.sqrt(2.0 * math.log(n_node) / n_edge)
+        if self.config.selection == "uct":
+            return q + c * math.sqrt(math.log(n_node) / n_edge)
+        if self.config.selection == "puct":
+            return q + c * (1.0 / len(node.edges)) * math.sqrt(n_node) / (1 + n_edge)
+        return q + c * math.sqrt(math.log(n_node) / max(child.n_total, 1))
+
+    def _select(self, node: _Node, rng: np.random.Generator, root_edge: _Edge | None) -> _Edge:
+        open_edges = [e for e in node.edges if e.child.solved is None]
+        if root_edge is not None and root_edge in open_edges:
+            return root_edge
+        scores = np.array([self._score(node, e) for e in open_edges])
+        best = np.flatnonzero(scores == scores.max())
+        return open_edges[int(best[rng.integers(len(best))]) if len(best) > 1 else best[0]]
+
+    # one simulation ----------------------------------------------------------------------
+    def _descend(self, rng: np.random.Generator, root_edge: _Edge | None) -> tuple[list, _Node]:
+        path: list[tuple[_Node, _Edge]] = []
+        node = self.root
+        first = True
+        while not self._terminal(node) and node.n_total > 0 and node.solved is None:
+            if all(e.child.solved is not None for e in node.edges):
+                node.solved = max(e.child.solved for e in node.edges)
+                break
+            edge = self._select(node, rng, root_edge if first else None)
+            first = False
+            edge.pending += 1
+            path.append((node, edge))
+            node = edge.child
+        return path, node
+
+    def _backup(self, path: list, leaf: _Node, value: float) -> None:
+        if self._terminal(leaf):
+            leaf.solved = value
+            leaf.q, leaf.v = value, value
+            leaf.n_total += 1
+        elif leaf.n_total == 0:
+            leaf.v = leaf.q = value
+            leaf.n_total = 1
+        for node, edge in reversed(path):
+            edge.pending -= 1
+            edge.n += 1
+            n = 1 + sum(e.n for e in node.edges)
+            node.n_total = n
+            node.q = (node.v + sum(e.n * e.child.q for e in node.edges)) / n
+            if node.solved is None and all(e.child.solved is not None for e in node.edges):
+                node.solved = max(e.child.solved for e in node.edges)
+        self.simulations += 1
+        if value > self.best:
+            self.best = value
+        self.history.append((self.simulations, self.best))
+
+    def _round(self, step: int, root_edges: list[_Edge | None]) -> None:
+        picks = []
+        for i, root_edge in enumerate(root_edges):
+            rng = np.random.default_rng([self.seed, step, self.simulations + i])
+            path, leaf = self._descend(rng, root_edge)
+            picks.append((path, leaf))
+        jobs = []
+        for i, (_, leaf) in enumerate(picks):
+            if self._terminal(leaf) or leaf.solved is not None:
+                jobs.append(None)
+            else:
+                jobs.append((leaf.program, leaf.depth, [self.seed, step, self.simulations + i, 1]))
+        todo = [j for j in jobs if j is not None]
+        if self.pool is not None and len(todo) > 1:
+            values = iter(self.pool.map(_worker_rollout, todo))
+        else:
+            values = iter(_rollout(self.task, *j)[0] for j in todo)
+        for (path, leaf), job in zip(picks, jobs, strict=True):
+            if job is not None:
+                value = next(values)
+            elif leaf.solved is not None:
+                value = leaf.solved
+            else:
+                value = self.task.reward(leaf.program, leaf.key)
+            self._backup(path, leaf, value)
+
+    # root decision -----------------------------------------------------------------------
+    def _value(self, edge: _Edge) -> float:
+        return edge.child.solved if edge.child.solved is not None else edge.child.q
+
+    def _radius(self, edge: _Edge, visits: int) -> float:
+        if edge.child.solved is not None:
+            return 0.0
+        if edge.n == 0:
+            return math.inf
+        k = len(self.root.edges)
+        return math.sqrt(math.log(4.0 * k * max(visits, 1) ** 2 / self.config.delta) / (2 * edge.n))
+
+    def _lucb(self) -> tuple[bool, _Edge | None, _Edge | None]:
+        """(stop, leader, challenger) at the root."""
+        edges = self.root.edges
+        if self.root.solved is not None or len(edges) == 1:
+            return True, None, None
+        visits = self.root.n_total
+        leader = max(edges, key=self._value)
+        others = [e for e in edges if e is not leader]
+        challenger = max(others, key=lambda e: self._value(e) + self._radius(e, visits))
+        stop = self._value(leader) - self._radius(leader, visits) >= self._value(
+            challenger
+        ) + self._radius(challenger, visits)
+        return stop, leader, challenger
+
+    def search_step(self, step: int) -> None:
+        """Simulations from the current root until LUCB stops or the budget is used."""
+        self._expand(self.root)
+        used = 0
+        toggle = 0
+        while used < self.config.budget:
+            if self.root.n_total == 0 or any(e.n == 0 for e in self.root.edges):
+                root_edges: list[_Edge | None] = [None] * self.config.batch
+            else:
+                stop, leader, challenger = self._lucb()
+                if stop:
+                    break
+                root_edges = []
+                for _ in range(self.config.batch):
+                    pick = (leader, challenger)[toggle % 2]
+                    toggle += 1
+                    root_edges.append(pick if pick.child.solved is None else None)
+            if self.root.solved is not None:
+                break
+            self._round(step, root_edges)
+            used += len(root_edges)
+
+    def commit(self) -> None:
+        edge = max(self.root.edges, key=self._value)
+        self.root = edge.child
+
+
+def search_stage(task: Task, config: SearchConfig | None = None, seed: int = 0) -> SearchResult:
+    """Grow the stage's start program one instruction per search (MCGS/MCTS) or sample random
+    complete programs (random search; ``config.budget`` samples); report whether the result is
+    the stage's target. The same seed gives the same search."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    config = config or SearchConfig()
+    start = time.perf_counter()
+    if config.search == "random":
+        return _random_search(task, config, seed, start)
+    search = _Search(task, config, seed)
+    try:
+        step = 0
+        while not search._terminal(search.root):
+            search.search_step(step)
+            search.commit()
+            step += 1
+    finally:
+        search.close()
+    program = search.root.program
+    reward = task.reward(program)
+    merged = sum(1 for n in search.table.values() if n.parents > 1) if search.merge else 0
+    return SearchResult(
+        found=task.is_target(program),
+        program=program,
+        reward=reward,
+        simulations=search.simulations,
+        seconds=time.perf_counter() - start,
+        nodes=search.nodes,
+        merged_nodes=merged,
+        evaluations=task.evaluations,
+        history=search.history,
+    )
+
+
+def _random_search(task: Task, config: SearchConfig, seed: int, start: float) -> SearchResult:
+    best, best_program, best_at = -1.0, task.root, 0
+    history = []
+    seen: set[int] = set()
+    for i in range(config.budget):
+        value, program = _rollout(task, task.root, 0, [seed, 0, i, 1])
+        seen.add(task.key(program))
+        if value > best:
+            best, best_program, best_at = value, program, i + 1
+        history.append((i + 1, best))
+    return SearchResult(
+        found=task.is_target(best_program),
+        program=best_program,
+        reward=best,
+        simulations=best_at,
+        seconds=time.perf_counter() - start,
+        nodes=len(seen),
+        merged_nodes=0,
+        evaluations=task.evaluations,
+        history=history,
+    )

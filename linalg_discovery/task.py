@@ -1,0 +1,98 @@
+"""One curriculum stage on one problem instance as a search problem: legal moves between
+canonical programs, structural keys, and a cached reward of terminal programs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from linalg_discovery.canonical import eliminate_dead_code, program_key
+from linalg_discovery.curriculum import Stage
+from linalg_discovery.grammar import Action, apply_action, legal_actions
+from linalg_discovery.interpreter import Evaluation, execute
+from linalg_discovery.problems import Problem
+from linalg_discovery.program import Program
+from linalg_discovery.reward import combine, reward_terms
+
+
+@dataclass
+class Move:
+    """Actions from one program that all lead to the same canonical child (a merged edge)."""
+
+    actions: list[Action]
+    child: Program
+    key: int
+
+
+@dataclass
+class Task:
+    """Search problem of ``stage`` on ``problem`` (built from ``seed`` when not given).
+    ``moves_cache`` may be shared between tasks of the same stage (moves do not depend on the
+    problem)."""
+
+    stage: Stage
+    seed: int = 0
+    problem: Problem | None = None
+    evaluations: int = 0
+    _rewards: dict[int, float] = field(default_factory=dict, repr=False)
+    moves_cache: dict[int, list[Move]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise TypeError(f"seed must be an integer, got {type(self.seed).__name__}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be non-negative, got {self.seed}")
+        if self.problem is None:
+            self.problem = self.stage.problem(self.seed)
+
+    @property
+    def root(self) -> Program:
+        return self.canonical(self.stage.start)
+
+    def canonical(self, program: Program) -> Program:
+        return eliminate_dead_code(program, self.stage.outputs)
+
+    def key(self, program: Program) -> int:
+        return program_key(program, self.stage.outputs)
+
+    def moves(self, program: Program) -> list[Move]:
+        """Legal insertions grouped by canonical child; insertions that are dead on arrival
+        (the child equals the parent) are dropped."""
+        parent = self.key(program)
+        if parent in self.moves_cache:
+            return self.moves_cache[parent]
+        groups: dict[int, Move] = {}
+        for action in legal_actions(program, self.stage.open_sections, self.stage.enabled):
+            child = self.canonical(apply_action(program, action))
+            key = self.key(child)
+            if key == parent:
+                continue
+            if key in groups:
+                groups[key].actions.append(action)
+            else:
+                groups[key] = Move([action], child, key)
+        moves = list(groups.values())
+        self.moves_cache[parent] = moves
+        return moves
+
+    def evaluate(self, program: Program) -> Evaluation:
+        return execute(program, self.problem, self.stage.settings)
+
+    def reward(self, program: Program, key: int | None = None) -> float:
+        """Reward in [0, 1] of a (terminal) program, cached by its key."""
+        key = key if key is not None else self.key(program)
+        if key not in self._rewards:
+            self.evaluations += 1
+            ev = self.evaluate(program)
+            terms = reward_terms(
+                ev,
+                self.problem,
+                self.stage.settings.iterations,
+                need_conditioning=self.stage.weights.conditioning > 0,
+                cost_midpoint=self.stage.cost_midpoint,
+            )
+            self._rewards[key] = combine(terms, self.stage.weights)
+        return self._rewards[key]
+
+    def is_target(self, program: Program) -> bool:
+        """Exact match with the stage's target in canonical form."""
+        return self.key(program) == self.key(self.canonical(self.stage.target))
