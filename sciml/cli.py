@@ -197,6 +197,34 @@ def _discover(args: argparse.Namespace) -> int:
     return 0 if summary["found"] else 1
 
 
+def _precond_train(args: argparse.Namespace) -> int:
+    from solvers.training import train_shipped_models
+
+    summary = train_shipped_models(args.out, seed=args.seed, progress=not args.quiet)
+    for m in summary["models"]:
+        print(
+            f"{m['task']:>8} degree {m['degree']:>3}: validation loss "
+            f"{m['valid_loss_classical']:.3f} (classical) → {m['valid_loss_learned']:.3f} "
+            f"(learned)  {m['path']}"
+        )
+    print(f"use them with model_dir={summary['directory']!r} (or --models for eval)")
+    return 0
+
+
+def _precond_eval(args: argparse.Namespace) -> int:
+    from solvers.compare import compare_matrix, format_comparison
+
+    result = compare_matrix(
+        args.matrix, degree=args.degree, rtol=args.rtol, seed=args.seed, model_dir=args.models
+    )
+    print(format_comparison(result))
+    if args.json:
+        from sciml.files import write_json
+
+        write_json(args.json, result)
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from benchmarks import run_benchmark
 
@@ -295,6 +323,22 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--workers", type=_positive_int, default=1, help="parallel playouts")
     disc.add_argument("--json", help="write found/simulations/seconds/nodes/program here")
     disc.set_defaults(run=_discover)
+
+    precond = commands.add_parser(
+        "precond", help="learned polynomial preconditioners (AutoSpec)"
+    ).add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ptrain = precond.add_parser("train", help="retrain the shipped models into a folder")
+    ptrain.add_argument("--out", default="autospec-models", help="folder for the .pt files")
+    ptrain.add_argument("--seed", type=int, default=0)
+    ptrain.set_defaults(run=_precond_train)
+    peval = precond.add_parser("eval", help="compare every method on one matrix")
+    peval.add_argument("--matrix", required=True, help="e.g. HB/bcsstk15 or poisson2d-64")
+    peval.add_argument("--degree", type=_positive_int, default=10)
+    peval.add_argument("--rtol", type=float, default=1e-8)
+    peval.add_argument("--seed", type=int, default=0)
+    peval.add_argument("--models", help="folder of retrained models (default: shipped)")
+    peval.add_argument("--json", help="write the comparison here")
+    peval.set_defaults(run=_precond_eval)
 
     bench = commands.add_parser("bench", help="run a benchmark script from benchmarks/")
     bench.add_argument("name", help="e.g. data")

@@ -211,6 +211,12 @@ def _num(value: object) -> str:
     return f"{value:.3g}" if isinstance(value, float | int | np.floating) else "–"
 
 
+def preconditioner_stage(ctx: DemoContext) -> str:
+    from solvers.demo import demo_stage
+
+    return demo_stage(ctx.out, seed=ctx.seed, progress=ctx.progress)
+
+
 def discovery_stage(ctx: DemoContext) -> str:
     from linalg_discovery.demo import demo_stage
 
@@ -221,6 +227,7 @@ STAGES: list[tuple[str, Callable[[DemoContext], str]]] = [
     ("PDE data", pde_stage),
     ("Multi-resolution training", multires_stage),
     ("Sparse matrices", matrix_stage),
+    ("Learned polynomial preconditioner (AutoSpec)", preconditioner_stage),
     ("Discovering a preconditioner (RL4RLA)", discovery_stage),
 ]
 

@@ -1,1 +1,37 @@
-"""AutoSpec: learned spectral polynomials as SciPy preconditioners, matrix functions and filters."""
+"""AutoSpec: learned spectral polynomials as SciPy preconditioners, matrix functions and filters.
+
+``polynomial_preconditioner(A, degree, method, seed)`` → ``LinearOperator`` for
+``scipy.sparse.linalg.cg/minres/gmres`` (and pyamg's Krylov solvers);
+``funm(A, b, f, degree, method)`` → f(A)b; ``eigsh(A, k, which, method="filtered")`` →
+extreme eigenpairs. Every result reports its matvec count. Names load on first use (torch is
+only imported when a learned model is needed).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "polynomial_preconditioner": "solvers.preconditioner",
+    "PolynomialPreconditioner": "solvers.preconditioner",
+    "funm": "solvers.matfun",
+    "FunmResult": "solvers.matfun",
+    "eigsh": "solvers.eigen",
+    "EigResult": "solvers.eigen",
+    "probe": "solvers.probes",
+    "SpectralProbe": "solvers.probes",
+    "compare": "solvers.compare",
+    "compare_matrix": "solvers.compare",
+    "format_comparison": "solvers.compare",
+    "train_shipped_models": "solvers.training",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = list(_EXPORTS)

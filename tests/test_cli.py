@@ -54,7 +54,8 @@ def test_demo_writes_report_and_figures(tmp_path, monkeypatch):
         "## Discovering a preconditioner (RL4RLA)" in report and "def discovered_solver" in report
     )
     assert re.search(r"\| mix-uniform \| [0-9.e+-]+ \| [0-9.e+-]+ \| [0-9.]+ \| 160 \|", report)
-    for name in ("fields", "spectra", "multires", "sparsity", "rl4rla-search"):
+    figures = ("fields", "spectra", "multires", "sparsity", "rl4rla-search", "autospec_convergence")
+    for name in figures:
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 1000
     assert not list(tmp_path.glob("**/*.tmp*"))
 
@@ -129,3 +130,13 @@ def test_discover_prints_the_program_and_writes_json(tmp_path, capsys):
     assert {"simulations", "seconds", "nodes"} <= set(summary)
     assert main(["discover", "--path", "nope"]) == 2
     assert "unknown path 'nope'" in capsys.readouterr().err
+
+
+def test_precond_eval_prints_the_comparison(tmp_path, capsys):
+    out = tmp_path / "cmp.json"
+    assert main(["precond", "eval", "--matrix", "poisson2d-8", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "learned" in printed and "chebyshev" in printed and "jacobi" in printed
+    result = json.loads(out.read_text())
+    assert result["cg"]["learned"]["converged"] and result["cg"]["jacobi"]["converged"]
+    assert main(["precond", "eval", "--matrix", "no-such-matrix"]) == 2

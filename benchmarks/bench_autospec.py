@@ -1,0 +1,260 @@
+"""AutoSpec benchmark: learned polynomial preconditioners, matrix functions and filtered
+eigensolvers against classical baselines, all measured in the same run (trained only on
+synthetic diagonal operators; the real matrices are never seen in training).
+
+- ``matrices``: per matrix, CG and MINRES (SPD) or GMRES (nonsymmetric) to rtol 1e-8 with every
+  preconditioner of :mod:`solvers.compare` (degree 10): iterations, matvecs (setup included),
+  inner products, seconds, converged. The reference is CG with Jacobi, i.e. CG on the same scaled
+  operator the polynomials act on.
+- ``funm``: relative error of f(A)b at degree 10 (20 for the step) for the learned expansion,
+  the Chebyshev interpolant on the same probe interval, Lanczos with the same matvecs per vector
+  and SciPy's ``funm_multiply_krylov`` (rtol 1e-10, its own matvecs).
+- ``eigs``: matvecs to k = 8 eigenpairs at relative residual 1e-6: Chebyshev-filtered subspace
+  iteration, ARPACK, LOBPCG, LOBPCG with the learned preconditioner (smallest ones).
+- ``summary``: the issue's targets on the median real SPD matrix, met or missed, with ratios.
+
+Every solve stops at 20,000 outer iterations (a polynomial method: 220,000 matvecs).
+Quick mode: 9 real SPD, 2 generated SPD, 2 nonsymmetric matrices, CG only for the SPD ones
+(MINRES on 2), 3 matrices for f(A)b and eigenpairs. Full mode: all shipped SPD (16) and
+nonsymmetric (4) matrices, CG and MINRES everywhere, more generated matrices.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+from tqdm.auto import tqdm
+
+from sciml.data.matrices import list_matrices, load_matrix
+from solvers.compare import compare
+from solvers.eigen import eigsh
+from solvers.matfun import funm, scalar_function
+from solvers.preconditioner import polynomial_preconditioner
+
+DEGREE = 10
+QUICK_SPD = (
+    "HB/nos4",
+    "HB/494_bus",
+    "HB/gr_30_30",
+    "HB/nos3",
+    "HB/bcsstk08",
+    "HB/bcsstk09",
+    "HB/1138_bus",
+    "HB/bcsstk21",
+    "HB/bcsstk15",
+)
+QUICK_MINRES = ("HB/nos3", "HB/bcsstk15")
+QUICK_GENERATED = (("poisson2d-64", {}), ("synthetic-geometric-2000", {"cond": 1e5, "seed": 1}))
+FULL_GENERATED = QUICK_GENERATED + (
+    ("poisson3d-16", {}),
+    ("anisotropic2d-64", {}),
+    ("darcy-64", {}),
+    ("synthetic-clustered-2000", {"cond": 1e6, "seed": 2}),
+    ("synthetic-outliers-2000", {"cond": 1e6, "seed": 3}),
+)
+QUICK_NONSYM = ("Bai/pde2961", "HB/orsirr_1")
+FUNM_MATRICES = ("HB/nos4", "HB/gr_30_30", "poisson2d-24")
+EIG_MATRICES = ("HB/gr_30_30", "HB/nos3", "poisson2d-24")
+FUNCTIONS = (
+    ("inv", {}, DEGREE),
+    ("invsqrt", {}, DEGREE),
+    ("exp", {"tau": 10.0}, DEGREE),
+    ("step", {"fraction": 0.1}, 20),
+)
+
+
+def _spd_names(quick: bool) -> list[str]:
+    if quick:
+        return list(QUICK_SPD)
+    return [m.name for m in list_matrices("suitesparse") if m.spd]
+
+
+def _nonsym_names(quick: bool) -> list[str]:
+    if quick:
+        return list(QUICK_NONSYM)
+    return [m.name for m in list_matrices("suitesparse") if not m.symmetric]
+
+
+def preconditioning(quick: bool, progress: bool) -> list[dict[str, Any]]:
+    jobs = [(n, {}, "real-spd") for n in _spd_names(quick)]
+    jobs += [(n, p, "generated-spd") for n, p in (QUICK_GENERATED if quick else FULL_GENERATED)]
+    jobs += [(n, {}, "nonsymmetric") for n in _nonsym_names(quick)]
+    rows = []
+    for name, params, kind in tqdm(jobs, desc="preconditioning", disable=not progress):
+        a = load_matrix(name, **params)
+        solvers = None
+        if kind != "nonsymmetric":
+            solvers = ("cg", "minres") if (not quick or name in QUICK_MINRES) else ("cg",)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = compare(a, name=name, solvers=solvers, degree=DEGREE, maxiter=20_000)
+        rows.append({**result, "kind": kind, "params": params})
+    return rows
+
+
+def _exact(a, b: np.ndarray, f: str, **kw) -> np.ndarray:
+    w, v = scipy.linalg.eigh(a.toarray())
+    return v @ (scalar_function(f, **kw)(w) * (v.T @ b))
+
+
+def matrix_functions(progress: bool) -> list[dict[str, Any]]:
+    rows = []
+    for name in tqdm(FUNM_MATRICES, desc="f(A)b", disable=not progress):
+        a = load_matrix(name)
+        b = np.random.default_rng(0).standard_normal(a.shape[0])
+        lmax = float(scipy.linalg.eigvalsh(a.toarray())[-1])
+        for f, spec, degree in FUNCTIONS:
+            kw = {}
+            if f == "exp":
+                kw["t"] = spec["tau"] / lmax
+            if f == "step":
+                kw["threshold"] = spec["fraction"] * lmax
+            exact = _exact(a, b, f, **kw)
+            entry: dict[str, Any] = {"matrix": name, "f": f, "degree": degree, **kw}
+            for method in ("learned", "chebyshev", "lanczos", "krylov"):
+                start = time.perf_counter()
+                r = funm(a, b, f, degree, method, **kw)
+                entry[method] = {
+                    "relative_error": float(np.linalg.norm(r.x - exact) / np.linalg.norm(exact)),
+                    "matvecs": r.matvecs,
+                    "matvecs_per_vector": r.matvecs - r.setup_matvecs,
+                    "inner_products": r.inner_products,
+                    "seconds": time.perf_counter() - start,
+                }
+            err = {m: entry[m]["relative_error"] for m in ("learned", "chebyshev", "lanczos")}
+            entry["learned_over_chebyshev"] = err["learned"] / max(err["chebyshev"], 1e-300)
+            entry["learned_over_lanczos"] = err["learned"] / max(err["lanczos"], 1e-300)
+            rows.append(entry)
+    return rows
+
+
+def eigenpairs(progress: bool, k: int = 8) -> list[dict[str, Any]]:
+    rows = []
+    jobs = [(name, which) for name in EIG_MATRICES for which in ("LA", "SA")]
+    for name, which in tqdm(jobs, desc="eigenpairs", disable=not progress):
+        a = load_matrix(name)
+        entry: dict[str, Any] = {"matrix": name, "which": which, "k": k}
+        methods = [("filtered", {}), ("arpack", {}), ("lobpcg", {})]
+        if which == "SA":
+            methods.append(("lobpcg", {"M": "learned"}))
+        for method, opts in methods:
+            label = method if not opts else "lobpcg+learned"
+            m = polynomial_preconditioner(a, DEGREE, "learned") if opts else None
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = eigsh(a, k, which, method, tol=1e-6, M=m, maxiter=300)
+            entry[label] = {
+                "matvecs": r.matvecs + (m.setup_matvecs if m is not None else 0),
+                "converged": r.converged,
+                "max_residual": float(r.residuals.max()),
+                "seconds": time.perf_counter() - start,
+            }
+        entry["filtered_over_arpack"] = entry["filtered"]["matvecs"] / entry["arpack"]["matvecs"]
+        rows.append(entry)
+    return rows
+
+
+def _median(values: list[float]) -> float | None:
+    return float(np.median(values)) if values else None
+
+
+def summarise(rows: list[dict], funm_rows: list[dict], eig_rows: list[dict]) -> dict[str, Any]:
+    """Per real SPD matrix (CG): learned/Jacobi-CG matvecs, Jacobi-CG/learned outer iterations,
+    learned/Chebyshev matvecs (probe interval and pyamg's [u/30, u]); the medians against the
+    issue's targets."""
+    per = []
+    for row in rows:
+        if row["kind"] != "real-spd":
+            continue
+        cg = row["cg"]
+        if any("error" in cg[m] or not cg[m]["converged"] for m in ("jacobi", "learned")):
+            continue
+        per.append(
+            {
+                "name": row["name"],
+                "learned_over_reference_matvecs": cg["learned"]["matvecs"]
+                / cg["jacobi"]["matvecs"],
+                "reference_over_learned_iterations": cg["jacobi"]["iterations"]
+                / cg["learned"]["iterations"],
+                "learned_over_chebyshev_matvecs": cg["learned"]["matvecs"]
+                / cg["chebyshev"]["matvecs"],
+                "learned_over_chebyshev30_matvecs": cg["learned"]["matvecs"]
+                / cg["chebyshev-30"]["matvecs"],
+                "learned_seconds": cg["learned"]["seconds"],
+                "pyamg_seconds": cg["pyamg-sa"].get("seconds"),
+                "ilu_gmres_seconds": cg["ilu"].get("seconds"),
+                "jacobi_seconds": cg["jacobi"]["seconds"],
+            }
+        )
+    med = {key: _median([p[key] for p in per]) for key in per[0] if key != "name"} if per else {}
+    funm_ratio_cheb = _median([r["learned_over_chebyshev"] for r in funm_rows])
+    funm_ratio_lanczos = _median([r["learned_over_lanczos"] for r in funm_rows])
+    eig_ratio = _median([r["filtered_over_arpack"] for r in eig_rows])
+    targets = {
+        "learned_matvecs_le_1.2x_reference": {
+            "value": med.get("learned_over_reference_matvecs"),
+            "target": 1.2,
+            "met": bool(med and med["learned_over_reference_matvecs"] <= 1.2),
+        },
+        "iterations_ge_degree_over_1.5_fewer": {
+            "value": med.get("reference_over_learned_iterations"),
+            "target": DEGREE / 1.5,
+            "met": bool(med and med["reference_over_learned_iterations"] >= DEGREE / 1.5),
+        },
+        "learned_vs_chebyshev_probe_interval_25pct_fewer": {
+            "value": med.get("learned_over_chebyshev_matvecs"),
+            "target": 0.75,
+            "met": bool(med and med["learned_over_chebyshev_matvecs"] <= 0.75),
+        },
+        "learned_vs_chebyshev_u30_25pct_fewer": {
+            "value": med.get("learned_over_chebyshev30_matvecs"),
+            "target": 0.75,
+            "met": bool(med and med["learned_over_chebyshev30_matvecs"] <= 0.75),
+        },
+        "funm_error_le_0.1x_chebyshev": {
+            "value": funm_ratio_cheb,
+            "target": 0.1,
+            "met": bool(funm_ratio_cheb is not None and funm_ratio_cheb <= 0.1),
+        },
+        "funm_error_within_3x_lanczos": {
+            "value": funm_ratio_lanczos,
+            "target": 3.0,
+            "met": bool(funm_ratio_lanczos is not None and funm_ratio_lanczos <= 3.0),
+        },
+        "eig_matvecs_le_arpack": {
+            "value": eig_ratio,
+            "target": 1.0,
+            "met": bool(eig_ratio is not None and eig_ratio <= 1.0),
+        },
+    }
+    return {"per_matrix": per, "median": med, "targets": targets}
+
+
+def run(quick: bool = False, progress: bool = True) -> dict[str, Any]:
+    """All three parts and the summary (see the module docstring)."""
+    start = time.perf_counter()
+    rows = preconditioning(quick, progress)
+    funm_rows = matrix_functions(progress)
+    eig_rows = eigenpairs(progress)
+    return {
+        "benchmark": "autospec",
+        "quick": quick,
+        "degree": DEGREE,
+        "rtol": 1e-8,
+        "matrices": rows,
+        "funm": funm_rows,
+        "eigs": eig_rows,
+        "summary": summarise(rows, funm_rows, eig_rows),
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def plot(results: dict[str, Any], path) -> None:
+    from solvers.plots import plot_benchmark
+
+    plot_benchmark(results, path)

@@ -1,0 +1,259 @@
+"""The comparison harness used by the benchmark, ``sciml precond eval`` and the demo: one
+right-hand side, every preconditioner, SciPy's CG / MINRES (SPD) or GMRES, counted alike.
+
+Per method: outer ``iterations``; ``matvecs`` = outer products with A + those inside the
+preconditioner + its setup (probe, Arnoldi); ``inner_products`` = global reductions of the outer
+solve (CG 3 per iteration: ⟨r, z⟩, ⟨p, Ap⟩, ‖r‖; MINRES 3; GMRES j+2 at inner step j, modified
+Gram–Schmidt) — setup reductions are not counted; ``seconds`` = setup + solve wall time;
+``converged`` = the solver's own test (SciPy ``info == 0``; MINRES tests a preconditioned
+residual estimate), with ``relative_residual`` = ‖b − Ax‖/‖b‖ checked afresh.
+pyamg smoothed aggregation and ILU (spilu) are strong references: their matvecs count only the
+outer products with A (a V-cycle or a triangular solve is not a product with A), and
+``work_units`` adds the cost of one application in units of nnz(A) (operator complexity × 2
+smoothing sweeps + 1, resp. nnz(L+U)/nnz(A)). ILU is not symmetric, so its rows always use
+GMRES (marked ``"solver": "gmres"``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import pyamg
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from solvers.baselines import chebyshev_from_probe
+from solvers.operators import CountingOperator, check_operator, is_symmetric
+from solvers.preconditioner import polynomial_preconditioner
+
+POLY_METHODS = (
+    "jacobi",
+    "neumann",
+    "chebyshev",
+    "chebyshev-30",
+    "least-squares",
+    "gmres-poly",
+    "learned",
+)
+METHODS = ("none", *POLY_METHODS, "pyamg-sa", "ilu")
+FIELDS = ("iterations", "matvecs", "inner_products", "seconds", "converged")
+
+
+def _preconditioner(method: str, a: sp.csr_matrix, degree: int, seed: int, solver: str, model_dir):
+    """(M, setup matvecs, counter of products inside M, work units per application)."""
+    if method == "none":
+        return None, 0, None, 0.0
+    if method == "pyamg-sa":
+        np.random.seed(seed)  # noqa: NPY002 (pyamg draws its spectral-radius start vector here)
+        ml = pyamg.smoothed_aggregation_solver(a)
+        return ml.aspreconditioner(cycle="V"), 0, None, 2.0 * ml.operator_complexity() + 1.0
+    if method == "ilu":
+        ilu = spla.spilu(a.tocsc(), drop_tol=1e-4, fill_factor=10)
+        m = spla.LinearOperator(a.shape, matvec=ilu.solve, dtype=np.float64)
+        return m, 0, None, (ilu.L.nnz + ilu.U.nnz) / a.nnz
+    deg = 1 if method == "jacobi" else degree
+    name = "chebyshev" if method == "chebyshev-30" else method
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        m = polynomial_preconditioner(a, deg, name, seed, solver=solver, model_dir=model_dir)
+    if method == "chebyshev-30":  # pyamg's default interval [u/30, u] on the same probe
+        m.polynomial = chebyshev_from_probe(m.probe, degree, 1.0 / 30.0)
+    return m, m.setup_matvecs, m, float(m.degree)
+
+
+def solve(
+    a: sp.csr_matrix,
+    b: np.ndarray,
+    method: str,
+    *,
+    solver: str = "cg",
+    degree: int = 10,
+    rtol: float = 1e-8,
+    maxiter: int = 20_000,
+    seed: int = 0,
+    history: bool = False,
+    model_dir=None,
+) -> dict[str, Any]:
+    """Solve Ax = b with ``solver`` ∈ {cg, minres, gmres} and preconditioner ``method``;
+    the counts of the module docstring (and the relative residual history when asked)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if solver not in ("cg", "minres", "gmres"):
+        raise ValueError(f"solver must be 'cg', 'minres' or 'gmres', got {solver!r}")
+    start = time.perf_counter()
+    m, setup, inner, work = _preconditioner(method, a, degree, seed, solver, model_dir)
+    counter = CountingOperator(a)
+    norm_b = np.linalg.norm(b)
+    residuals: list[float] = []
+    steps = [0]
+
+    def callback(arg):
+        steps[0] += 1
+        if history and solver != "gmres":
+            residuals.append(float(np.linalg.norm(b - a @ arg) / norm_b))
+        elif history:
+            residuals.append(float(arg))
+
+    if method == "ilu" and solver != "gmres":  # ILU is not symmetric: CG/MINRES would misuse it
+        solver = "gmres"
+    if solver == "cg":
+        x, info = spla.cg(counter, b, rtol=rtol, maxiter=maxiter, M=m, callback=callback)
+        reductions = 3 * steps[0]
+    elif solver == "minres":
+        x, info = spla.minres(counter, b, rtol=rtol, maxiter=maxiter, M=m, callback=callback)
+        reductions = 3 * steps[0]
+    else:
+        restart = 30
+        x, info = spla.gmres(
+            counter,
+            b,
+            rtol=rtol,
+            restart=restart,
+            maxiter=maxiter // restart,
+            M=m,
+            callback=callback,
+            callback_type="pr_norm",
+        )
+        full, part = divmod(steps[0], restart)
+        per_cycle = sum(j + 2 for j in range(restart))
+        reductions = full * per_cycle + sum(j + 2 for j in range(part))
+    seconds = time.perf_counter() - start
+    matvecs = counter.matvecs + (inner.matvecs if inner is not None else 0) + setup
+    relres = float(np.linalg.norm(b - a @ x) / norm_b)
+    out = {
+        "iterations": steps[0],
+        "matvecs": int(matvecs),
+        "setup_matvecs": int(setup),
+        "inner_products": int(reductions),
+        "seconds": seconds,
+        "converged": bool(info == 0),
+        "relative_residual": relres,
+        "work_units": float(counter.matvecs * (1.0 + work) + setup)
+        if method in ("pyamg-sa", "ilu")
+        else float(matvecs),
+    }
+    if history:
+        out["history"] = residuals
+    if method == "ilu":
+        out["solver"] = solver
+    if m is not None and method not in ("pyamg-sa", "ilu"):
+        out["method_used"] = method if method == "chebyshev-30" else m.method
+    return out
+
+
+def compare(
+    a,
+    *,
+    name: str = "A",
+    methods: tuple[str, ...] | None = None,
+    solvers: tuple[str, ...] | None = None,
+    degree: int = 10,
+    rtol: float = 1e-8,
+    seed: int = 0,
+    maxiter: int = 20_000,
+    model_dir=None,
+) -> dict[str, Any]:
+    """Every method with every applicable solver (CG and MINRES for symmetric A with a positive
+    diagonal, GMRES otherwise) on b = seeded standard normal; methods that cannot apply (e.g.
+    a zero diagonal for Jacobi scaling) are reported with an ``error``."""
+    a = check_operator(a)
+    if not sp.issparse(a):
+        raise TypeError("compare needs an explicit sparse matrix (pyamg and ILU need entries)")
+    symmetric = is_symmetric(a)
+    spd_like = symmetric and bool(np.all(a.diagonal() > 0))
+    solvers = solvers or (("cg", "minres") if spd_like else ("gmres",))
+    methods = methods or METHODS
+    b = np.random.default_rng(seed).standard_normal(a.shape[0])
+    out: dict[str, Any] = {
+        "name": name,
+        "n": int(a.shape[0]),
+        "nnz": int(a.nnz),
+        "symmetric": symmetric,
+        "degree": degree,
+        "rtol": rtol,
+    }
+    for solver in solvers:
+        rows = {}
+        for method in methods:
+            try:
+                rows[method] = solve(
+                    a,
+                    b,
+                    method,
+                    solver=solver,
+                    degree=degree,
+                    rtol=rtol,
+                    maxiter=maxiter,
+                    seed=seed,
+                    model_dir=model_dir,
+                )
+            except (ValueError, RuntimeError) as err:  # e.g. singular ILU, zero diagonal
+                rows[method] = {"error": str(err)}
+        out[solver] = rows
+    return out
+
+
+def format_comparison(result: dict[str, Any]) -> str:
+    """A plain-text table per solver: method × (iterations, matvecs, inner products, seconds,
+    converged), with matvecs relative to the Jacobi-scaled reference (CG with Jacobi)."""
+    lines = [
+        f"{result['name']}: n={result['n']}, nnz={result['nnz']}, degree={result['degree']}, "
+        f"rtol={result['rtol']:g}"
+    ]
+    for solver in ("cg", "minres", "gmres"):
+        if solver not in result:
+            continue
+        rows = result[solver]
+        ref = rows.get("jacobi", {}).get("matvecs")
+        lines.append("")
+        lines.append(
+            f"{solver.upper():<14}{'iters':>8}{'matvecs':>10}{'vs jacobi':>10}"
+            f"{'inner':>9}{'seconds':>10}  converged"
+        )
+        for method, row in rows.items():
+            if "error" in row:
+                lines.append(f"{method:<14}  error: {row['error']}")
+                continue
+            ratio = f"{row['matvecs'] / ref:.2f}" if ref else "-"
+            note = ""
+            if row.get("method_used", method) != method:
+                note = f"  (fell back to {row['method_used']}: polynomial not positive)"
+            elif "solver" in row:
+                note = f"  (with {row['solver']})"
+            lines.append(
+                f"{method:<14}{row['iterations']:>8}{row['matvecs']:>10}{ratio:>10}"
+                f"{row['inner_products']:>9}{row['seconds']:>10.3f}  {row['converged']}{note}"
+            )
+    return "\n".join(lines)
+
+
+def compare_matrix(
+    name: str,
+    *,
+    degree: int = 10,
+    rtol: float = 1e-8,
+    seed: int = 0,
+    maxiter: int = 20_000,
+    model_dir: str | os.PathLike | None = None,
+) -> dict[str, Any]:
+    """:func:`compare` for a matrix of the collection (``sciml precond eval --matrix NAME``):
+    {"name", "n", "nnz", "symmetric", "degree", "rtol", "<solver>": {method: {iterations,
+    matvecs, setup_matvecs, inner_products, seconds, converged, relative_residual, ...}}}.
+    Unknown names raise ``ValueError`` from :func:`sciml.data.matrices.load_matrix`."""
+    from sciml.data.matrices import load_matrix
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return compare(
+            load_matrix(name),
+            name=name,
+            degree=degree,
+            rtol=rtol,
+            seed=seed,
+            maxiter=maxiter,
+            model_dir=model_dir,
+        )

@@ -1,0 +1,159 @@
+"""The learned engine: a small MLP from probe features to the coefficients of a short
+recurrence on the normalised spectrum λ̂ = λ/u ∈ (0, 1] (u the probe's upper bound).
+
+- Preconditioning (recurrence paradigm): P_0 = 1, P_{k+1} = (1 − λ̂/θ_k) P_k, p̂ = Σ_k P_k/θ_k,
+  so that 1 − λ̂p̂(λ̂) = Π_k (1 − λ̂/θ_k); i.e. per-step coefficients α_k = −1/θ_k, β_k = 1,
+  γ_k = 0, c_k = 1/θ_k. The network moves the d+1 roots θ_k = θ_k^Cheb·e^{0.5 tanh o_k} away
+  from the Chebyshev roots on [â, 1] (the start polynomial is the Chebyshev iteration there).
+- Matrix functions (basis + expansion paradigm): p̂ = Σ_k c_k T_k(2(λ̂ − â)/(1 − â) − 1), the
+  interpolant at the Chebyshev nodes y_j of [â, 1] of the values f̂(y_j)·e^{o_j} (relative
+  error functions) or f̂(y_j) + o_j (absolute ones).
+
+In both, â = (θ_min/u)·e^{o_0}. The last layer starts at zero, so an untrained model is exactly
+the classical polynomial (Chebyshev iteration / Chebyshev interpolant on the probe interval).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from solvers.objectives import FUNCTIONS
+
+TASKS = ("precond", *FUNCTIONS)
+ROOT_SHIFT = 0.5  # roots move by at most a factor e^{±0.5} from the Chebyshev roots
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """``task`` ("precond" or a key of ``FUNCTIONS``), polynomial ``degree``, number of Ritz
+    values in the features, probe Lanczos steps and hidden width."""
+
+    task: str
+    degree: int
+    ritz: int = 20
+    probe_steps: int = 20
+    hidden: int = 64
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {self.task!r}")
+
+    @property
+    def has_param(self) -> bool:
+        return self.task in FUNCTIONS and FUNCTIONS[self.task].param is not None
+
+    @property
+    def inputs(self) -> int:
+        return 2 * self.ritz + int(self.has_param)
+
+
+def chebyshev_nodes(count: int) -> np.ndarray:
+    """The ``count`` Chebyshev points of the first kind of [0, 1]."""
+    return 0.5 + 0.5 * np.cos(np.pi * (np.arange(count) + 0.5) / count)
+
+
+def dct_matrix(count: int) -> np.ndarray:
+    """C with c = C·v the Chebyshev coefficients of the interpolant of values v at
+    :func:`chebyshev_nodes`."""
+    k = np.arange(count)[:, None]
+    j = np.arange(count)[None, :]
+    c = 2.0 / count * np.cos(np.pi * k * (j + 0.5) / count)
+    c[0] *= 0.5
+    return c
+
+
+class SpectralNet(nn.Module):
+    """features (+ log10 parameter) → â and the d+1 recurrence parameters (roots or values)."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        d = config.degree
+        self.mlp = nn.Sequential(
+            nn.Linear(config.inputs, config.hidden),
+            nn.Tanh(),
+            nn.Linear(config.hidden, config.hidden),
+            nn.Tanh(),
+            nn.Linear(config.hidden, d + 2),
+        )
+        nn.init.zeros_(self.mlp[-1].weight)
+        nn.init.zeros_(self.mlp[-1].bias)
+        self.register_buffer("nodes", torch.tensor(chebyshev_nodes(d + 1)))
+        self.register_buffer("dct", torch.tensor(dct_matrix(d + 1)))
+        self.double()
+
+    def forward(
+        self, features: torch.Tensor, lower_ratio: torch.Tensor, param: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(â, θ) for preconditioning (roots in Leja-like descending order), (â, c) for matrix
+        functions (Chebyshev coefficients on [â, 1])."""
+        x = features
+        if self.config.has_param:
+            x = torch.cat([features, torch.log10(param)[:, None]], -1)
+        out = self.mlp(x)
+        a = (lower_ratio * torch.exp(out[:, 0])).clamp(1e-8, 0.5)[:, None]
+        y = a + (1.0 - a) * self.nodes[None, :]  # Chebyshev nodes of [â, 1], descending
+        if self.config.task == "precond":
+            return a[:, 0], y * torch.exp(ROOT_SHIFT * torch.tanh(out[:, 1:]))
+        spec = FUNCTIONS[self.config.task]
+        f = spec.normalised(y, None if param is None else param[:, None], torch)
+        values = f * torch.exp(out[:, 1:]) if spec.relative else f + out[:, 1:]
+        return a[:, 0], values @ self.dct.T
+
+    def evaluate(
+        self, lam: torch.Tensor, a_hat: torch.Tensor, params: torch.Tensor
+    ) -> torch.Tensor:
+        """p̂(λ̂) (batch × n) from the outputs of :meth:`forward`."""
+        if self.config.task == "precond":
+            term, p = torch.ones_like(lam), torch.zeros_like(lam)
+            for k in range(params.shape[1]):
+                p = p + term / params[:, k : k + 1]
+                term = term * (1.0 - lam / params[:, k : k + 1])
+            return p
+        a = a_hat[:, None]
+        basis = chebyshev_basis((lam - a) / (1.0 - a), self.config.degree)
+        return (basis * params[:, None, :]).sum(-1)
+
+
+def chebyshev_basis(lam: torch.Tensor, degree: int) -> torch.Tensor:
+    """T_k(2λ̂ − 1), k = 0..d, stacked on a new last axis (by the three-term recurrence)."""
+    x = 2.0 * lam - 1.0
+    t = [torch.ones_like(x), x]
+    for _ in range(degree - 1):
+        t.append(2.0 * x * t[-1] - t[-2])
+    return torch.stack(t[: degree + 1], -1)
+
+
+def save_model(model: SpectralNet, path: str | os.PathLike, summary: dict | None = None) -> None:
+    """Write the config, weights and a training summary (plain types) atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "config": asdict(model.config),
+        "state_dict": model.state_dict(),
+        "summary": summary or {},
+    }
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def load_model(path: str | os.PathLike) -> tuple[SpectralNet, dict]:
+    """A saved :class:`SpectralNet` (``torch.load(weights_only=True)``) and its summary."""
+    payload = torch.load(Path(path), map_location="cpu", weights_only=True)
+    model = SpectralNet(ModelConfig(**payload["config"]))
+    model.load_state_dict(payload["state_dict"])
+    model.eval()
+    return model, payload["summary"]
+
+
+def model_path(task: str, degree: int, directory: str | os.PathLike | None = None) -> Path:
+    """``<directory>/<task>-d<degree>.pt``; the shipped models live in ``solvers/models``."""
+    base = Path(directory) if directory is not None else Path(__file__).parent / "models"
+    return base / f"{task}-d{degree}.pt"

@@ -1,0 +1,221 @@
+"""``polynomial_preconditioner``: M = S p(SAS) S ≈ A⁻¹ as a SciPy ``LinearOperator`` (with
+``matmat``) for ``scipy.sparse.linalg.cg/minres/gmres`` and pyamg's Krylov solvers.
+
+S = D^{-1/2} (Jacobi scaling, explicit matrices) or I; p is a learned or classical polynomial of
+degree d in the scaled operator, fitted to a seeded spectral probe of it. For CG/MINRES, M must
+be SPD: p > 0 is checked on [0, u] (u the probe's upper bound); a failing polynomial is replaced
+by the Chebyshev iteration on the probe interval with a warning.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from solvers.baselines import (
+    chebyshev_from_probe,
+    gmres_polynomial,
+    jacobi_polynomial,
+    least_squares_polynomial,
+    neumann_polynomial,
+)
+from solvers.operators import (
+    CountingOperator,
+    check_degree,
+    check_operator,
+    is_symmetric,
+    jacobi_scaling,
+    scaled_operator,
+)
+from solvers.probes import SpectralProbe, probe
+from solvers.recurrences import RecurrencePolynomial
+from solvers.registry import get_model, predict
+
+METHODS = ("learned", "chebyshev", "neumann", "jacobi", "gmres-poly", "least-squares")
+SOLVERS = ("auto", "cg", "minres", "gmres")
+POSITIVITY_GRID = 2001
+
+
+class PolynomialPreconditioner(spla.LinearOperator):
+    """M X = S p(SAS)(S X). ``matvecs`` counts products with A made by applications (a block of
+    m columns counts m), ``setup_matvecs`` those of the probe (and Arnoldi for gmres-poly);
+    ``polynomial`` has ``evaluate(λ)`` on the scaled spectrum, ``interval`` is the probe's
+    [θ_min, u] (None for Jacobi, which needs no probe)."""
+
+    def __init__(
+        self,
+        operator: CountingOperator,
+        scale: np.ndarray | None,
+        polynomial,
+        *,
+        method: str,
+        probe_result: SpectralProbe | None,
+        setup_matvecs: int,
+        symmetric: bool,
+    ):
+        super().__init__(dtype=np.dtype(np.float64), shape=operator.shape)
+        self.operator = operator
+        self.scale = scale
+        self.polynomial = polynomial
+        self.method = method
+        self.probe = probe_result
+        self.setup_matvecs = setup_matvecs
+        self.symmetric = symmetric
+
+    @property
+    def degree(self) -> int:
+        return int(self.polynomial.degree)
+
+    @property
+    def matvecs(self) -> int:
+        return self.operator.matvecs
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return None if self.probe is None else (self.probe.lower, self.probe.upper)
+
+    def residual_polynomial(self, lam: np.ndarray) -> np.ndarray:
+        """1 − λp(λ) on the scaled spectrum."""
+        lam = np.asarray(lam, dtype=np.float64)
+        return 1.0 - lam * self.polynomial.evaluate(lam)
+
+    def _matmat(self, x: np.ndarray) -> np.ndarray:
+        if self.scale is None:
+            return self.polynomial.apply(self.operator, x)
+        s = self.scale[:, None]
+        return s * self.polynomial.apply(self.operator, s * x)
+
+    def _matvec(self, x: np.ndarray) -> np.ndarray:
+        return self._matmat(np.reshape(x, (-1, 1)))[:, 0]
+
+    def _rmatvec(self, x: np.ndarray) -> np.ndarray:
+        if not self.symmetric:
+            raise NotImplementedError("rmatvec of a preconditioner for a nonsymmetric A")
+        return self._matvec(x)
+
+
+def learned_polynomial(result: SpectralProbe, degree: int, directory=None) -> RecurrencePolynomial:
+    """The learned preconditioning recurrence P_{k+1} = (1 − λ/θ_k)P_k, p = Σ P_k/θ_k with the
+    model's roots θ_k = u·θ̂_k for this probe."""
+    _, roots = predict(get_model("precond", degree, directory), result)
+    roots = roots * result.upper
+    ones = np.ones(degree)
+    return RecurrencePolynomial(-1.0 / roots[:-1], ones, np.zeros(degree), 1.0 / roots)
+
+
+def _polynomial(method: str, operator, result: SpectralProbe, degree: int, seed: int, directory):
+    if method == "learned":
+        return learned_polynomial(result, degree, directory)
+    if method == "chebyshev":
+        return chebyshev_from_probe(result, degree)
+    if method == "neumann":
+        return neumann_polynomial(1.0 / result.upper, degree)
+    if method == "least-squares":
+        return least_squares_polynomial(0.0, result.upper, degree)
+    start = np.random.default_rng(seed + 1).standard_normal(operator.shape[0])
+    return gmres_polynomial(operator, start, degree)
+
+
+def _is_positive(polynomial, upper: float, ritz: np.ndarray) -> bool:
+    """p > 0 on a grid of (0, u] and at the Ritz values (p(0) is the limit of the grid)."""
+    lam = np.concatenate([np.linspace(0.0, upper, POSITIVITY_GRID)[1:], ritz[ritz > 0]])
+    values = polynomial.evaluate(lam)
+    return bool(np.all(np.isfinite(values)) and np.all(values > 0.0))
+
+
+def polynomial_preconditioner(
+    A,
+    degree: int = 10,
+    method: str = "learned",
+    seed: int = 0,
+    *,
+    solver: str = "auto",
+    scaling: str = "auto",
+    probe_steps: int = 20,
+    model_dir=None,
+) -> PolynomialPreconditioner:
+    """M ≈ A⁻¹ as a ``LinearOperator`` for ``cg/minres`` (SPD A) or ``gmres``.
+
+    ``method``: "learned" (shipped network), "chebyshev" (Saad's iteration on the probe
+    interval [θ_min, u]), "neumann" (ω = 1/u), "jacobi" (degree 0), "gmres-poly" (Loe–Morgan,
+    from d+1 seeded Arnoldi steps), "least-squares" (Saad's polynomial on [0, u]).
+    ``solver``: "cg"/"minres" need a symmetric positive definite A (checked: symmetry, positive
+    diagonal, positive probe spectrum) and get an SPD M; "gmres" any A; "auto" picks "cg" for
+    symmetric A. ``scaling``: "jacobi" (S = D^{-1/2}, needs an explicit matrix with nonzero
+    diagonal), "none", or "auto" (Jacobi when possible).
+    """
+    operator = check_operator(A)
+    degree = check_degree(degree)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
+    if scaling not in ("auto", "jacobi", "none"):
+        raise ValueError(f"scaling must be 'auto', 'jacobi' or 'none', got {scaling!r}")
+    explicit = sp.issparse(operator)
+    symmetric = is_symmetric(operator, seed=seed)
+    if solver == "auto":
+        solver = "cg" if symmetric else "gmres"
+    spd_path = solver in ("cg", "minres")
+    if spd_path and not symmetric:
+        raise ValueError(
+            f"A is not symmetric: solver={solver!r} needs a symmetric positive "
+            "definite matrix; use solver='gmres'"
+        )
+    if spd_path and explicit and np.any(operator.diagonal() <= 0.0):
+        raise ValueError(
+            f"A has a non-positive diagonal entry, so it is not positive definite "
+            f"as solver={solver!r} requires"
+        )
+    if scaling == "jacobi" and not explicit:
+        raise ValueError("scaling='jacobi' needs an explicit matrix, got a LinearOperator")
+    use_scaling = scaling == "jacobi" or (
+        scaling == "auto" and explicit and np.all(operator.diagonal() != 0.0)
+    )
+    scale = jacobi_scaling(operator) if use_scaling else None
+    scaled = scaled_operator(operator, scale) if use_scaling else operator
+    counter = CountingOperator(scaled)
+    if method == "jacobi":  # degree 0: no probe needed
+        return PolynomialPreconditioner(
+            counter,
+            scale,
+            jacobi_polynomial(),
+            method=method,
+            probe_result=None,
+            setup_matvecs=0,
+            symmetric=symmetric,
+        )
+    result = probe(scaled, steps=probe_steps, seed=seed, symmetric=symmetric)
+    if not result.upper > 0.0:
+        raise ValueError(
+            f"A has no positive spectrum (largest Ritz value {result.ritz[-1]:.3g}): "
+            "a polynomial preconditioner needs a positive definite operator"
+        )
+    if spd_path and result.lower <= 0.0:
+        raise ValueError(
+            f"A is indefinite: the probe found a Ritz value {result.lower:.3g} <= 0, but "
+            f"solver={solver!r} needs a positive definite matrix"
+        )
+    polynomial = _polynomial(method, counter, result, degree, seed, model_dir)
+    setup = result.matvecs + counter.matvecs
+    if spd_path and not _is_positive(polynomial, result.upper, result.ritz):
+        warnings.warn(
+            f"the {method} polynomial is not positive on [0, {result.upper:.3g}], so M would not "
+            "be SPD; falling back to the Chebyshev polynomial of the same degree",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        method, polynomial = "chebyshev", chebyshev_from_probe(result, degree)
+    counter.reset()
+    return PolynomialPreconditioner(
+        counter,
+        scale,
+        polynomial,
+        method=method,
+        probe_result=result,
+        setup_matvecs=setup,
+        symmetric=symmetric,
+    )

@@ -1,0 +1,54 @@
+"""The model registry: shipped models live in ``solvers/models/<task>-d<degree>.pt``; they load
+offline (``weights_only=True``) and are cached."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from solvers.learner import SpectralNet, load_model, model_path
+from solvers.probes import SpectralProbe
+
+
+def available_models(directory: str | os.PathLike | None = None) -> list[tuple[str, int]]:
+    """(task, degree) of every ``<task>-d<degree>.pt`` in ``directory`` (default: shipped)."""
+    base = model_path("precond", 1, directory).parent
+    found = []
+    for path in sorted(base.glob("*-d*.pt")):
+        task, _, degree = path.stem.rpartition("-d")
+        if degree.isdigit():
+            found.append((task, int(degree)))
+    return found
+
+
+@lru_cache(maxsize=32)
+def _cached(path: str, mtime: float) -> SpectralNet:
+    return load_model(path)[0]
+
+
+def get_model(task: str, degree: int, directory: str | os.PathLike | None = None) -> SpectralNet:
+    """The model for (task, degree); ``ValueError`` listing the available ones if missing."""
+    path = model_path(task, degree, directory)
+    if not path.is_file():
+        have = ", ".join(f"{t} d={d}" for t, d in available_models(directory)) or "none"
+        raise ValueError(
+            f"no learned model for task {task!r} at degree={degree} (available: {have}); "
+            "train one with `sciml precond train` or choose another method/degree"
+        )
+    return _cached(str(path), Path(path).stat().st_mtime)
+
+
+def predict(
+    model: SpectralNet, probe: SpectralProbe, param: float = 1.0
+) -> tuple[float, np.ndarray]:
+    """(â, parameters) of the model for one probe: roots θ̂ (preconditioning) or Chebyshev
+    coefficients on [â, 1] (matrix functions), in normalised units."""
+    features = torch.tensor(probe.features(model.config.ritz))[None, :]
+    lower = torch.tensor([max(probe.lower / probe.upper, 1e-8)], dtype=torch.float64)
+    with torch.no_grad():
+        a_hat, params = model(features, lower, torch.tensor([float(param)], dtype=torch.float64))
+    return float(a_hat[0]), params[0].numpy().astype(np.float64)

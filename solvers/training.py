@@ -1,0 +1,191 @@
+"""Self-supervised training of the spectral networks on synthetic diagonal operators.
+
+An example is a spectrum from :func:`sciml.data.matrices.synthetic_spectrum` (random profile,
+condition number and scale; half of them the union of two profiles), probed exactly as a user
+matrix would be (seeded Lanczos on the diagonal operator). No solution is ever needed: the loss
+is the task objective of :mod:`solvers.objectives` evaluated on the spectrum.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from tqdm.auto import tqdm
+
+from sciml.data.matrices import SPECTRUM_PROFILES, synthetic_spectrum
+from solvers.learner import ModelConfig, SpectralNet, model_path, save_model
+from solvers.objectives import FUNCTIONS, function_loss, preconditioning_loss, unrolled_cg_residuals
+from solvers.probes import probe
+
+SHIPPED = (
+    ("precond", 5),
+    ("precond", 10),
+    ("precond", 20),
+    ("inv", 10),
+    ("invsqrt", 10),
+    ("exp", 10),
+    ("step", 20),
+)
+COND_RANGE = {"precond": (1.0, 7.0), "inv": (1.0, 4.0), "invsqrt": (1.0, 5.0)}  # log10 κ
+CG_RTOL = 1e-8
+
+
+@dataclass
+class Examples:
+    """Stacked training examples: features, lower Ritz ratio, parameter, normalised spectra
+    λ̂ (batch × n) and, for preconditioning, the outer-iteration budget."""
+
+    features: torch.Tensor
+    lower: torch.Tensor
+    param: torch.Tensor
+    lam: torch.Tensor
+    budget: torch.Tensor
+
+
+def _spectrum(rng: np.random.Generator, n: int, log_cond: tuple[float, float]) -> np.ndarray:
+    lmax = 10.0 ** rng.uniform(-2.0, 3.0)
+    parts = 2 if rng.random() < 0.5 else 1
+    sizes = [n // parts + (n % parts if i == 0 else 0) for i in range(parts)]
+    lam = [
+        synthetic_spectrum(
+            str(rng.choice(SPECTRUM_PROFILES)),
+            size,
+            cond=10.0 ** rng.uniform(*log_cond),
+            seed=rng,
+            lmax=lmax,
+        )
+        for size in sizes
+    ]
+    return np.sort(np.concatenate(lam))
+
+
+def make_examples(config: ModelConfig, count: int, seed: int, n: int = 400) -> Examples:
+    """``count`` seeded examples of size ``n`` for ``config.task``."""
+    rng = np.random.default_rng(seed)
+    log_cond = COND_RANGE.get(config.task, (1.0, 6.0))
+    spec = FUNCTIONS.get(config.task)
+    feats, lowers, params, lams = [], [], [], []
+    for _ in range(count):
+        lam = _spectrum(rng, n, log_cond)
+        result = probe(sp.diags(lam), steps=config.probe_steps, seed=int(rng.integers(2**31)))
+        feats.append(result.features(config.ritz))
+        lowers.append(max(result.lower / result.upper, 1e-8))
+        lams.append(np.minimum(lam / result.upper, 1.0))
+        if spec is not None and spec.param == "t":
+            params.append(10.0 ** rng.uniform(*np.log10(spec.param_range)))
+        elif spec is not None and spec.param == "threshold":
+            params.append(rng.uniform(*spec.param_range))
+        else:
+            params.append(1.0)
+    lam_t = torch.tensor(np.array(lams))
+    budget = torch.zeros(count, dtype=torch.long)
+    if config.task == "precond":
+        with torch.no_grad():
+            res = unrolled_cg_residuals(lam_t, 4 * n)
+        plain = (res > CG_RTOL).sum(-1)  # CG iterations to rtol on the unpreconditioned λ̂
+        budget = torch.ceil(1.2 * plain / (config.degree + 1)).long().clamp_min(1)
+    return Examples(
+        torch.tensor(np.array(feats)),
+        torch.tensor(lowers, dtype=torch.float64),
+        torch.tensor(params, dtype=torch.float64),
+        lam_t,
+        budget,
+    )
+
+
+def loss(model: SpectralNet, ex: Examples, index: torch.Tensor | slice) -> torch.Tensor:
+    """The task loss of :mod:`solvers.objectives` on the examples selected by ``index``."""
+    config = model.config
+    lam = ex.lam[index]
+    a_hat, params = model(ex.features[index], ex.lower[index], ex.param[index])
+    p = model.evaluate(lam, a_hat, params)
+    if config.task == "precond":
+        grid = torch.linspace(0.0, 1.0, 201, dtype=lam.dtype).expand(lam.shape[0], -1)
+        return preconditioning_loss(lam, p, ex.budget[index], model.evaluate(grid, a_hat, params))
+    return function_loss(FUNCTIONS[config.task], lam, p, ex.param[index])
+
+
+def train_model(
+    config: ModelConfig,
+    *,
+    seed: int = 0,
+    samples: int = 384,
+    epochs: int = 60,
+    batch: int = 32,
+    lr: float = 5e-4,
+    size: int = 400,
+    progress: bool = False,
+) -> tuple[SpectralNet, dict]:
+    """Adam on the task loss (gradient norm clipped at 1), keeping the epoch with the best
+    validation loss; returns the model and a summary with the validation loss of the classical
+    start polynomial (the untrained model, epoch 0) and of the kept one."""
+    torch.manual_seed(seed)
+    train = make_examples(config, samples, seed, size)
+    valid = make_examples(config, max(samples // 4, 8), seed + 10_000, size)
+    model = SpectralNet(config)
+    with torch.no_grad():
+        start_loss = float(loss(model, valid, slice(None)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    best_loss, best_state, best_epoch = start_loss, copy.deepcopy(model.state_dict()), 0
+    bar = tqdm(range(epochs), desc=f"train {config.task}-d{config.degree}", disable=not progress)
+    for epoch in bar:
+        for index in torch.randperm(samples, generator=generator).split(batch):
+            optimizer.zero_grad()
+            value = loss(model, train, index)
+            value.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+        with torch.no_grad():
+            valid_loss = float(loss(model, valid, slice(None)))
+        if valid_loss < best_loss:  # keep the best epoch on the validation set
+            best_loss, best_state, best_epoch = (
+                valid_loss,
+                copy.deepcopy(model.state_dict()),
+                epoch + 1,
+            )
+        bar.set_postfix(train=f"{value.item():.3f}", valid=f"{valid_loss:.3f}")
+    model.load_state_dict(best_state)
+    final_loss = best_loss
+    summary = {
+        "task": config.task,
+        "degree": config.degree,
+        "seed": seed,
+        "samples": samples,
+        "size": size,
+        "epochs": epochs,
+        "valid_loss_classical": start_loss,
+        "valid_loss_learned": final_loss,
+        "best_epoch": best_epoch,
+    }
+    return model, summary
+
+
+def train_shipped_models(
+    directory: str | os.PathLike,
+    *,
+    seed: int = 0,
+    progress: bool = True,
+    models: tuple[tuple[str, int], ...] = SHIPPED,
+    samples: int = 384,
+    epochs: int = 60,
+) -> dict:
+    """Retrain the shipped models (``sciml precond train``) into ``directory`` as
+    ``<task>-d<degree>.pt``; returns {"directory", "models": [summary per model]} where each
+    summary holds the validation loss (log10 of the task error) before and after training."""
+    torch.set_num_threads(1)
+    summaries = []
+    for task, degree in models:
+        model, summary = train_model(
+            ModelConfig(task, degree), seed=seed, samples=samples, epochs=epochs, progress=progress
+        )
+        path = model_path(task, degree, directory)
+        save_model(model, path, summary)
+        summaries.append({**summary, "path": str(Path(path))})
+    return {"directory": str(Path(directory)), "models": summaries}
