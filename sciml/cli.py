@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,12 @@ def _param(text: str) -> tuple[str, Any]:
         return key, json.loads(value)
     except json.JSONDecodeError:
         return key, value
+
+
+def _nonnegative_int(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return int(text)
 
 
 def _positive_int(text: str) -> int:
@@ -147,8 +154,62 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refine(args: argparse.Namespace) -> int:
+    from sciml.operators.refiner import RefinerConfig
+    from sciml.training.refine_run import RefineSpec, refine_run
+    from sciml.training.trainer import TrainConfig
+
+    refiner = RefinerConfig(kind=args.refiner, alpha=args.alpha, width=args.width, depth=args.depth)
+    if args.refiner == "operator":
+        refiner = replace(refiner, n_modes=(args.modes, args.modes))
+    spec = RefineSpec(
+        base_run=args.run_dir,
+        data=args.data,
+        steps=args.steps,
+        extra_steps=args.extra_steps,
+        refiner=refiner,
+        truncate=args.truncate,
+        batch_size=args.batch_size,
+    )
+    train = TrainConfig(
+        epochs=args.epochs,
+        lr=args.lr,
+        schedule="cosine",
+        min_lr=min(1e-6, args.lr / 10),
+        grad_clip=1.0,
+        seed=args.seed,
+    )
+    summary = refine_run(spec, args.out, train, device=args.device, progress=not args.quiet)
+    for res, errors in summary.get("eval", {}).items():
+        print(f"test at {res}, after {args.steps} steps: rel_l2 {errors['rel_l2']:.4f}")
+    print(f"run folder: {args.out} (sciml evaluate {args.out} for every step)")
+    return 0
+
+
+def _evaluate_refined(args: argparse.Namespace) -> int:
+    from sciml.training.refine_run import evaluate_refined
+
+    report = evaluate_refined(
+        args.run_dir, data=args.data, extra_steps=args.extra_steps, json_path=args.json
+    )
+    print(f"{'step':>4} {'rel_l2':>9} {'vrmse':>9} {'low':>7} {'mid':>7} {'high':>7} {'q':>7}")
+    q = [*report["q"], float("nan")]
+    for k, row in enumerate(report["per_step"]):
+        bands = row["band_ratio"]
+        print(
+            f"{k:>4} {row['rel_l2']:>9.4f} {row['vrmse']:>9.4f} {bands['low']:>7.3f} "
+            f"{bands['mid']:>7.3f} {bands['high']:>7.3f} {q[k]:>7.3f}"
+        )
+    print(f"step 0 is the base operator; trained with K = {report['steps']} steps")
+    print(f"update below {report['stop_tol']:g} first at step: {report['stop_step']}")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from sciml.training.run import evaluate_run
+
+    if (Path(args.run_dir) / "refine.json").exists():
+        return _evaluate_refined(args)
 
     report = evaluate_run(
         args.run_dir,
@@ -299,12 +360,36 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="run folder (resumed if it holds this run)")
     train.set_defaults(run=_train)
 
+    refine = commands.add_parser(
+        "refine", help="train an IRNO refiner on top of a trained run (the base stays frozen)"
+    )
+    refine.add_argument("run_dir", help="the base run")
+    refine.add_argument("--data", help="dataset file (default: the base run's)")
+    refine.add_argument("--steps", type=_positive_int, default=6, help="K unrolled steps")
+    refine.add_argument("--extra-steps", type=_nonnegative_int, default=6)
+    refine.add_argument("--refiner", default="unet", choices=("unet", "operator"))
+    refine.add_argument("--alpha", type=float, default=0.2)
+    refine.add_argument("--width", type=_positive_int, default=16, help="U-Net width")
+    refine.add_argument("--depth", type=_positive_int, default=4, help="U-Net depth")
+    refine.add_argument("--modes", type=_positive_int, default=16, help="operator refiner modes")
+    refine.add_argument("--truncate", type=_positive_int, help="backpropagate through m steps")
+    refine.add_argument("--epochs", type=_positive_int, default=150)
+    refine.add_argument("--batch-size", type=_positive_int, default=16)
+    refine.add_argument("--lr", type=float, default=3e-4)
+    refine.add_argument("--seed", type=int, default=42)
+    refine.add_argument("--device", default="cpu")
+    refine.add_argument("--out", required=True, help="run folder (resumed if it holds this run)")
+    refine.set_defaults(run=_refine)
+
     evaluate = commands.add_parser("evaluate", help="test a trained run at several resolutions")
     evaluate.add_argument("run_dir")
     evaluate.add_argument("--data", help="dataset file (default: the run's own)")
     evaluate.add_argument("--resolutions", type=_int_list, help="default: the run's")
     evaluate.add_argument("--method", choices=("stride", "spectral"), help="default: the run's")
     evaluate.add_argument("--json", help="write the errors here (and a PNG beside it)")
+    evaluate.add_argument(
+        "--extra-steps", type=_nonnegative_int, help="refined runs: steps past K (default: run's)"
+    )
     evaluate.add_argument("--device", default="cpu")
     evaluate.set_defaults(run=_evaluate)
 

@@ -173,6 +173,76 @@ def multires_stage(ctx: DemoContext) -> str:
     )
 
 
+DEMO_REFINE = {"resolution": 32, "base_epochs": 6, "refine_epochs": 4, "steps": 3}
+
+
+def refinement_stage(ctx: DemoContext) -> str:
+    from sciml.data.pde.store import generate_dataset
+    from sciml.operators.refiner import RefinerConfig
+    from sciml.training.refine_run import RefineSpec, evaluate_refined, refine_run
+    from sciml.training.run import RunSpec, default_operator_config, open_run_data, train_run
+    from sciml.training.trainer import TrainConfig
+
+    cfg = DEMO_REFINE
+    label, n, native, params = DEMO_DATASETS["navier-stokes"]
+    data = ctx.data / "navier-stokes.h5"
+    generate_dataset(
+        "navier-stokes",
+        data,
+        n=n,
+        resolution=native,
+        seed=ctx.seed,
+        params=params,
+        progress=ctx.progress,
+    )
+    res = cfg["resolution"]
+    spec = RunSpec(data=str(data), resolutions=(res,), method="spectral", batch_size=8)
+    model = default_operator_config(open_run_data(spec), (res,), modes=8, hidden_channels=16)
+    runs = ctx.out / "runs"
+    train = TrainConfig(epochs=cfg["base_epochs"], step_size=3, seed=ctx.seed)
+    train_run(spec, runs / "ns-base", model_config=model, train_config=train, progress=ctx.progress)
+    refine = RefineSpec(
+        base_run=str(runs / "ns-base"),
+        steps=cfg["steps"],
+        extra_steps=cfg["steps"],
+        refiner=RefinerConfig(width=8, depth=2),
+        batch_size=8,
+    )
+    refine_train = TrainConfig(
+        epochs=cfg["refine_epochs"],
+        lr=1e-3,
+        schedule="cosine",
+        min_lr=1e-5,
+        grad_clip=1.0,
+        seed=ctx.seed,
+    )
+    refine_run(refine, runs / "ns-irno", refine_train, progress=ctx.progress)
+    report = evaluate_refined(runs / "ns-irno", json_path=ctx.figure("refinement.json"))
+    lines = ["| step | rel. L2 | VRMSE | low | mid | high | q |", "|---:" * 7 + "|"]
+    q = [*report["q"], float("nan")]
+    for k, row in enumerate(report["per_step"]):
+        b = row["band_ratio"]
+        lines.append(
+            f"| {k} | {row['rel_l2']:.4f} | {row['vrmse']:.4f} | {b['low']:.3f} | "
+            f"{b['mid']:.3f} | {b['high']:.3f} | {q[k]:.3f} |"
+        )
+    return "\n".join(
+        [
+            f"A base FNO trained for {cfg['base_epochs']} epochs on next-step prediction of "
+            f"{label} ({res}², spectral view), then frozen and refined by a U-Net, "
+            f"h_(k+1) = h_k + 0.2·Φ([x, h_k]), trained over K = {cfg['steps']} unrolled steps",
+            f"and run to {2 * cfg['steps']}. Band columns: error per frequency band as a ratio to "
+            "the base's (low r < ⅓, mid < ⅔, high ≥ ⅔ of Nyquist); q: measured local",
+            "contraction factor of the refinement map at h_k (q < 1 is contraction). A demo-sized",
+            "training; `sciml bench irno` is the real comparison.",
+            "",
+            *lines,
+            "",
+            "![refinement](figures/refinement.png)",
+        ]
+    )
+
+
 DEMO_MATRICES = ("nos4", "gr_30_30", "bcsstk09", "pde2961", "poisson2d-32", "pyamg/airfoil")
 
 
@@ -226,6 +296,7 @@ def discovery_stage(ctx: DemoContext) -> str:
 STAGES: list[tuple[str, Callable[[DemoContext], str]]] = [
     ("PDE data", pde_stage),
     ("Multi-resolution training", multires_stage),
+    ("Iterative refinement (IRNO)", refinement_stage),
     ("Sparse matrices", matrix_stage),
     ("Learned polynomial preconditioner (AutoSpec)", preconditioner_stage),
     ("Discovering a preconditioner (RL4RLA)", discovery_stage),

@@ -45,6 +45,8 @@ def test_demo_writes_report_and_figures(tmp_path, monkeypatch):
         "runs": {"single-8": (8,), "mix-uniform": (8, 16)},
     }
     monkeypatch.setattr(demo, "DEMO_MULTIRES", tiny_multires)
+    tiny_refine = {"resolution": 16, "base_epochs": 1, "refine_epochs": 1, "steps": 1}
+    monkeypatch.setattr(demo, "DEMO_REFINE", tiny_refine)
     assert main(["--quiet", "demo", "--out", str(tmp_path)]) == 0
     report = (tmp_path / "report.md").read_text()
     assert "## PDE data" in report and "## Sparse matrices" in report
@@ -54,7 +56,7 @@ def test_demo_writes_report_and_figures(tmp_path, monkeypatch):
         "## Discovering a preconditioner (RL4RLA)" in report and "def discovered_solver" in report
     )
     assert re.search(r"\| mix-uniform \| [0-9.e+-]+ \| [0-9.e+-]+ \| [0-9.]+ \| 160 \|", report)
-    figures = ("fields", "spectra", "multires", "sparsity", "rl4rla-search", "autospec_convergence")
+    figures = ("fields", "spectra", "multires", "refinement", "sparsity", "rl4rla-search")
     for name in figures:
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 1000
     assert not list(tmp_path.glob("**/*.tmp*"))

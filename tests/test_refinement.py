@@ -6,13 +6,12 @@ import torch
 
 from sciml.diagnostics.bands import band_errors, band_ratios
 from sciml.diagnostics.contraction import contraction_factor
+from sciml.operators.irno import refine, refinement_step
 from sciml.operators.refiner import RefinerConfig, UNetRefiner
 from sciml.training.losses import relative_l2_per_field, vrmse
 from sciml.training.refinement import (
     fixed_point_warmup,
     progressive_exponents,
-    refine,
-    refinement_step,
     spectral_loss,
     spectral_weights,
     unrolled_loss,

@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 import torch
@@ -263,3 +264,25 @@ def test_checkpoint_errors(batches, eval_sets, tmp_path):
         Trainer(new_model(), MODEL.to_dict(), batches, eval_sets, other, run, progress=False).fit()
     with pytest.raises(TypeError, match="JSON"):
         Trainer(new_model(), {"f": nn.Identity()}, batches, eval_sets, cfg, run, progress=False)
+
+
+def test_cosine_schedule_and_custom_objective(batches, eval_sets, tmp_path):
+    torch.manual_seed(0)
+    cfg = TrainConfig(epochs=4, lr=1e-3, min_lr=1e-5, schedule="cosine")
+    calls = []
+
+    def objective(net, x, y, epoch):
+        calls.append(epoch)
+        return 2.0 * torch.mean((net(x) - y) ** 2)
+
+    trainer = Trainer(
+        new_model(), MODEL.to_dict(), batches, eval_sets, cfg, tmp_path, objective=objective
+    )
+    history = trainer.fit()
+    expected = [1e-5 + (1e-3 - 1e-5) * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)]
+    assert [h["lr"] for h in history] == pytest.approx(expected)
+    assert sorted(set(calls)) == [0, 1, 2, 3] and len(calls) == 4 * len(batches)
+    with pytest.raises(ValueError, match="schedule"):
+        TrainConfig(schedule="linear")
+    with pytest.raises(ValueError, match="min_lr"):
+        TrainConfig(lr=1e-3, min_lr=1e-2)

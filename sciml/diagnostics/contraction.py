@@ -37,12 +37,12 @@ def contraction_factor(
     estimate = 0.0
     for _ in range(iterations):
         _, jv = jvp(fn, (h,), (v,))
-        previous, estimate = estimate, float(jv.norm())
+        previous, estimate = estimate, float(jv.detach().norm())
         (jtjv,) = pullback(jv)
-        norm = jtjv.norm()
+        norm = jtjv.detach().norm()
         if norm == 0:
             return 0.0
-        v = jtjv / norm
+        v = jtjv.detach() / norm
         if abs(estimate - previous) <= tol * max(estimate, 1e-30):
             break
     return estimate

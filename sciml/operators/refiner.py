@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from sciml.operators.config import OperatorConfig
+from sciml.operators.irno import check_alpha
 from sciml.operators.models import build_operator
 
 
@@ -158,8 +159,7 @@ class RefinerConfig:
     def __post_init__(self) -> None:
         if self.kind not in ("unet", "operator"):
             raise ValueError(f"kind must be 'unet' or 'operator', got {self.kind!r}")
-        if not (isinstance(self.alpha, int | float) and self.alpha > 0):
-            raise ValueError(f"alpha must be a positive number, got {self.alpha!r}")
+        check_alpha(self.alpha)
 
     def build(self, in_channels: int, out_channels: int) -> nn.Module:
         if self.kind == "unet":

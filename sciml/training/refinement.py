@@ -1,62 +1,18 @@
-"""Iterative refinement (IRNO) as plain functions: the fixed-point update, the progressive
-spectral loss and the unrolled training objective.
-
-Update: h_{k+1} = h_k + α·Φθ([x, h_k]), h_0 = T_base(x) from a frozen base operator.
-Objective over K unrolled steps:
+"""IRNO training objective: the progressive spectral loss and the unrolled K-step loss of the
+fixed-point iteration of :mod:`sciml.operators.irno`. Over K unrolled steps:
 L = (1/K) Σ_{k<K} [MSE(h_{k+1}, y) + β_s·L_spec(h_{k+1}, y; λ_k)] + β_fp·mean(Φθ([x, y])²).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
-Refiner = Callable[[torch.Tensor], torch.Tensor]
-
-
-def _check_steps(steps: int, name: str = "steps") -> None:
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {steps!r}")
-
-
-def _check_alpha(alpha: float) -> None:
-    if not (isinstance(alpha, int | float) and alpha > 0):
-        raise ValueError(f"alpha must be a positive number, got {alpha!r}")
-
-
-def refinement_step(refiner: Refiner, x: torch.Tensor, h: torch.Tensor, alpha: float):
-    """One fixed-point update T(h) = h + α·Φθ([x, h]) (x and h stacked as channels)."""
-    return h + alpha * refiner(torch.cat([x, h], dim=1))
-
-
-def refine(
-    refiner: Refiner,
-    x: torch.Tensor,
-    h0: torch.Tensor,
-    alpha: float,
-    steps: int,
-    truncate: int | None = None,
-) -> list[torch.Tensor]:
-    """Iterates [h_1, …, h_steps] from h_0. With ``truncate = m`` gradients flow only through
-    the last m updates of each iterate's history (truncated backpropagation: the iterate is
-    detached every m steps), which bounds memory; None backpropagates through all steps."""
-    _check_alpha(alpha)
-    _check_steps(steps)
-    if truncate is not None:
-        _check_steps(truncate, "truncate")
-    iterates, h = [], h0
-    for k in range(steps):
-        if truncate is not None and k % truncate == 0:
-            h = h.detach()
-        h = refinement_step(refiner, x, h, alpha)
-        iterates.append(h)
-    return iterates
+from sciml.operators.irno import Refiner, check_steps, refine
 
 
 def progressive_exponents(steps: int, start: float = 1.0, end: float = 2.0) -> list[float]:
     """λ_k = start + (end − start)·k/(K − 1) for k = 0 … K−1 (λ_0 = start when K = 1)."""
-    _check_steps(steps)
+    check_steps(steps)
     if steps == 1:
         return [float(start)]
     return [start + (end - start) * k / (steps - 1) for k in range(steps)]

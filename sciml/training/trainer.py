@@ -12,7 +12,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +32,8 @@ METRICS_FILE = "metrics.jsonl"
 RESUMABLE_CHANGES = frozenset({"epochs", "checkpoint_every", "eval_every", "eval_batch_size"})
 
 EvalSets = Mapping[Any, tuple[torch.Tensor, torch.Tensor]]
+# objective(model, x, y, epoch) -> scalar loss, replacing loss(model(x), y)
+Objective = Callable[[nn.Module, torch.Tensor, torch.Tensor, int], torch.Tensor]
 
 
 class Batches(Protocol):
@@ -49,6 +51,8 @@ class TrainConfig:
 
     ``checkpoint_every`` and ``eval_every`` count epochs (the last epoch always does both);
     ``grad_clip`` is a maximum global gradient 2-norm, or None for no clipping.
+    ``schedule="cosine"`` anneals the rate from ``lr`` to ``min_lr`` over ``epochs`` instead of
+    StepLR(``step_size``, ``gamma``).
     """
 
     epochs: int = 150
@@ -62,6 +66,8 @@ class TrainConfig:
     eval_every: int = 1
     eval_batch_size: int = 64
     grad_clip: float | None = None
+    schedule: str = "step"
+    min_lr: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("epochs", "step_size", "checkpoint_every", "eval_every", "eval_batch_size"):
@@ -81,6 +87,10 @@ class TrainConfig:
             not _finite_number(self.grad_clip) or self.grad_clip <= 0
         ):
             raise ValueError(f"grad_clip must be None or a positive number, got {self.grad_clip!r}")
+        if self.schedule not in ("step", "cosine"):
+            raise ValueError(f"schedule must be 'step' or 'cosine', got {self.schedule!r}")
+        if not _finite_number(self.min_lr) or not 0 <= self.min_lr < self.lr:
+            raise ValueError(f"min_lr must lie in [0, lr), got {self.min_lr!r}")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {self.loss!r}")
 
@@ -282,6 +292,8 @@ class Trainer:
     The optimised (and logged) training loss is ``loss(pred, y) · loss_scale``; with MSE and
     ``loss_scale`` = 1/σ_y² it is measured in standardised units, which keeps gradients far
     above AdamW's ε when the targets are small. Test metrics are never scaled.
+    An ``objective(model, x, y, epoch)`` replaces ``loss(model(x), y)`` for training (e.g. an
+    unrolled refinement loss); evaluation still compares ``model(x)`` with ``y``.
 
     Files in ``run_dir``: ``metrics.jsonl`` (one JSON line per epoch: ``epoch``,
     ``train_loss``, ``lr``, ``seconds``, ``samples_per_s``, ``eval`` = {set: {mse, rel_l2}},
@@ -305,6 +317,7 @@ class Trainer:
         device: str | torch.device = "cpu",
         progress: bool = True,
         loss_scale: float = 1.0,
+        objective: Objective | None = None,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -331,9 +344,15 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
-        self.scheduler = torch.optim.lr_scheduler.StepLR(
-            self.optimizer, step_size=config.step_size, gamma=config.gamma
-        )
+        if config.schedule == "cosine":
+            self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+                self.optimizer, T_max=config.epochs, eta_min=config.min_lr
+            )
+        else:
+            self.scheduler = torch.optim.lr_scheduler.StepLR(
+                self.optimizer, step_size=config.step_size, gamma=config.gamma
+            )
+        self.objective = objective
 
     @property
     def checkpoint_path(self) -> Path:
@@ -398,7 +417,10 @@ class Trainer:
             x = x.to(self.device, non_blocking=True)
             y = y.to(self.device, non_blocking=True)
             self.optimizer.zero_grad(set_to_none=True)
-            loss = self.loss_fn(net(x), y) * self.loss_scale
+            if self.objective is None:
+                loss = self.loss_fn(net(x), y) * self.loss_scale
+            else:
+                loss = self.objective(net, x, y, epoch) * self.loss_scale
             loss.backward()
             if self.config.grad_clip is not None:
                 nn.utils.clip_grad_norm_(params, self.config.grad_clip)

@@ -1,0 +1,61 @@
+import json
+
+import pytest
+
+from sciml.cli import main
+from sciml.data.pde.store import generate_dataset
+
+
+@pytest.fixture(scope="module")
+def base_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("irno")
+    data = root / "ns.h5"
+    params = {"t_final": 1.0, "n_times": 6}
+    generate_dataset(
+        "navier-stokes", data, n=4, resolution=16, seed=0, params=params, progress=False
+    )
+    argv = ["--quiet", "train", "--data", str(data), "--resolutions", "16", "--epochs", "2"]
+    argv += ["--width", "8", "--modes", "4", "--batch-size", "4", "--out", str(root / "base")]
+    assert main(argv) == 0
+    return root
+
+
+def _refine(root, out, *extra):
+    argv = ["--quiet", "refine", str(root / "base"), "--steps", "2", "--extra-steps", "2"]
+    argv += ["--width", "4", "--depth", "2", "--epochs", "2", "--batch-size", "4"]
+    return main([*argv, *extra, "--out", str(root / out)])
+
+
+def test_refine_trains_resumes_and_evaluates_every_step(base_run, capsys):
+    assert _refine(base_run, "irno") == 0
+    metrics = (base_run / "irno" / "metrics.jsonl").read_text().splitlines()
+    assert len(metrics) == 2
+    assert _refine(base_run, "irno") == 0  # finished run: resumed, nothing retrained
+    assert (base_run / "irno" / "metrics.jsonl").read_text().splitlines() == metrics
+    report_path = base_run / "irno" / "eval.json"
+    capsys.readouterr()
+    assert main(["evaluate", str(base_run / "irno"), "--json", str(report_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "step 0 is the base operator" in printed
+    report = json.loads(report_path.read_text())
+    assert len(report["per_step"]) == 5 and len(report["q"]) == 4
+    assert report["per_step"][0]["band_ratio"] == {"low": 1.0, "mid": 1.0, "high": 1.0}
+    assert all(q > 0 for q in report["q"])
+    assert report_path.with_suffix(".png").stat().st_size > 1000
+    last_epoch = json.loads(metrics[-1])["eval"]["16"]
+    assert last_epoch["rel_l2"] > 0
+
+
+def test_refine_rejects_bad_settings_by_name(base_run, capsys):
+    assert _refine(base_run, "deep", "--depth", "5") == 2
+    assert "divisible by 32" in capsys.readouterr().err
+    assert _refine(base_run, "alpha", "--alpha", "0") == 2
+    assert "alpha must be a positive number" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["refine", str(base_run / "base"), "--steps", "0", "--out", "x"])
+    assert exit_info.value.code == 2
+    burgers = base_run / "burgers.h5"
+    generate_dataset("burgers", burgers, n=2, resolution=16, seed=0, progress=False)
+    assert _refine(base_run, "other", "--data", str(burgers)) == 2
+    assert "2-D, the data" in capsys.readouterr().err
+    assert not (base_run / "other").exists()
