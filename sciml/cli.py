@@ -170,6 +170,8 @@ def _refine(args: argparse.Namespace) -> int:
         refiner=refiner,
         truncate=args.truncate,
         batch_size=args.batch_size,
+        contraction_weight=args.contraction_weight,
+        q_max=args.q_max,
     )
     train = TrainConfig(
         epochs=args.epochs,
@@ -373,6 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
     refine.add_argument("--depth", type=_positive_int, default=4, help="U-Net depth")
     refine.add_argument("--modes", type=_positive_int, default=16, help="operator refiner modes")
     refine.add_argument("--truncate", type=_positive_int, help="backpropagate through m steps")
+    refine.add_argument(
+        "--contraction-weight", type=float, default=0.0, help="penalty weight on q > --q-max"
+    )
+    refine.add_argument("--q-max", type=float, default=0.9)
     refine.add_argument("--epochs", type=_positive_int, default=150)
     refine.add_argument("--batch-size", type=_positive_int, default=16)
     refine.add_argument("--lr", type=float, default=3e-4)

@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 
@@ -44,6 +45,14 @@ def test_refine_trains_resumes_and_evaluates_every_step(base_run, capsys):
     assert report_path.with_suffix(".png").stat().st_size > 1000
     last_epoch = json.loads(metrics[-1])["eval"]["16"]
     assert last_epoch["rel_l2"] > 0
+
+
+def test_refine_with_the_contraction_penalty(base_run):
+    assert _refine(base_run, "irno-q", "--contraction-weight", "1.0", "--q-max", "0.5") == 0
+    record = json.loads((base_run / "irno-q" / "refine.json").read_text())
+    assert record["spec"]["contraction_weight"] == 1.0 and record["spec"]["q_max"] == 0.5
+    last = json.loads((base_run / "irno-q" / "metrics.jsonl").read_text().splitlines()[-1])
+    assert last["epoch"] == 2 and math.isfinite(last["train_loss"])
 
 
 def test_refine_rejects_bad_settings_by_name(base_run, capsys):

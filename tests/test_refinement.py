@@ -10,6 +10,7 @@ from sciml.operators.irno import refine, refinement_step
 from sciml.operators.refiner import RefinerConfig, UNetRefiner
 from sciml.training.losses import relative_l2_per_field, vrmse
 from sciml.training.refinement import (
+    contraction_penalty,
     fixed_point_warmup,
     progressive_exponents,
     spectral_loss,
@@ -191,3 +192,15 @@ def test_vrmse_is_per_field_over_space_channels_first():
     assert vrmse(pred, target).numpy() == pytest.approx(expected, rel=1e-5)
     per_field = relative_l2_per_field(pred, target)
     assert per_field.shape == (2,) and per_field[1] < per_field[0]  # same noise, larger field
+
+
+def test_contraction_penalty_is_differentiable_and_exact_on_a_scaling():
+    # Φ([x, h]) = −w·h: T(h) = (1 − αw)·h has q = |1 − αw|
+    x, h = torch.zeros(1, 1, 4, 4), torch.randn(1, 1, 4, 4)
+    for w0, q in ((-2.0, 1.4), (1.0, 0.8)):
+        w = torch.tensor(w0, requires_grad=True)
+        penalty = contraction_penalty(lambda z, w=w: -w * z[:, 1:], x, h, 0.2, q_max=0.9)
+        penalty.backward()
+        assert penalty.item() == pytest.approx(max(q - 0.9, 0.0) ** 2, abs=1e-6)
+        # d/dw (|1 − 0.2w| − 0.9)² = 2·(q − 0.9)·(−0.2) while q > 0.9, else 0
+        assert w.grad.item() == pytest.approx(-0.4 * max(q - 0.9, 0.0), abs=1e-6)

@@ -25,7 +25,7 @@ from sciml.operators.normalization import channel_stats
 from sciml.operators.refiner import RefinerConfig, UNetRefiner
 from sciml.training.losses import relative_l2_per_field, vrmse
 from sciml.training.multires import MultiResolutionBatches
-from sciml.training.refinement import fixed_point_warmup, unrolled_loss
+from sciml.training.refinement import contraction_penalty, fixed_point_warmup, unrolled_loss
 from sciml.training.run import load_run_model, open_run_data, read_run, split_indices
 from sciml.training.trainer import TrainConfig, Trainer, load_checkpoint
 
@@ -38,7 +38,9 @@ class RefineSpec:
     """What a refinement run refines and how: K = ``steps`` unrolled steps in training, K + E
     (``extra_steps``) at evaluation; loss weights β_s = ``spectral_weight``, β_fp =
     ``fixed_point_weight`` (ramped up over ``warmup_epochs``); ``truncate`` bounds the
-    backpropagation to that many steps."""
+    backpropagation to that many steps. ``contraction_weight`` > 0 adds
+    :func:`~sciml.training.refinement.contraction_penalty` at h_0 (pushes the local
+    contraction factor below ``q_max``; measured, not guaranteed)."""
 
     base_run: str
     data: str | None = None
@@ -50,6 +52,8 @@ class RefineSpec:
     fixed_point_weight: float = 0.01
     warmup_epochs: int = 5
     batch_size: int = 16
+    contraction_weight: float = 0.0
+    q_max: float = 0.9
 
     def __post_init__(self) -> None:
         check_steps(self.steps, "steps")
@@ -191,6 +195,10 @@ def refine_run(
             ),
             truncate=spec.truncate,
         )
+        if spec.contraction_weight > 0:
+            loss = loss + spec.contraction_weight * contraction_penalty(
+                refinement.refiner, xb, hb, refinement.alpha, spec.q_max
+            )
         return loss
 
     run_dir.mkdir(parents=True, exist_ok=True)

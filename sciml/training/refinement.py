@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from sciml.operators.irno import Refiner, check_steps, refine
+from sciml.operators.irno import Refiner, check_steps, refine, refinement_step
 
 
 def progressive_exponents(steps: int, start: float = 1.0, end: float = 2.0) -> list[float]:
@@ -83,3 +83,31 @@ def fixed_point_warmup(epoch: int, warmup_epochs: int = 5, weight: float = 0.01)
     if warmup_epochs <= 0:
         return weight
     return weight * min(1.0, (epoch + 1) / warmup_epochs)
+
+
+def contraction_penalty(
+    refiner: Refiner,
+    x: torch.Tensor,
+    h: torch.Tensor,
+    alpha: float,
+    q_max: float = 0.9,
+    iterations: int = 3,
+) -> torch.Tensor:
+    """relu(‖J_T v‖ − q_max)² for T(h) = h + α·Φθ([x, h]) and v ≈ its top right singular
+    vector at ``h`` (a few power iterations on JᵀJ, not differentiated); the last ‖J_T v‖ is
+    differentiable in θ, so the penalty pushes the local contraction factor below q_max."""
+    from torch.func import jvp, vjp
+
+    def step(v: torch.Tensor) -> torch.Tensor:
+        return refinement_step(refiner, x.detach(), v, alpha)
+
+    h = h.detach()
+    v = torch.randn_like(h)
+    for _ in range(iterations):
+        v = v / v.norm()
+        with torch.no_grad():
+            _, pullback = vjp(step, h)
+            (v,) = pullback(jvp(step, (h,), (v,))[1])
+    v = (v / v.norm()).detach()
+    gain = jvp(step, (h,), (v,))[1].norm()
+    return torch.relu(gain - q_max) ** 2
