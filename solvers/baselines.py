@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from solvers.probes import SpectralProbe
+from solvers.probes import SpectralProbe, arnoldi
 from solvers.recurrences import RecurrencePolynomial, chebyshev_polynomial
 
 
@@ -118,22 +118,7 @@ class ProductPolynomial:
 def harmonic_ritz_values(a, v: np.ndarray, steps: int) -> np.ndarray:
     """Harmonic Ritz values of ``steps`` Arnoldi steps from v: eigenvalues of
     H_m + h_{m+1,m}² H_m^{-T} e_m e_mᵀ (``steps`` matvecs)."""
-    n = v.size
-    q = np.zeros((n, steps + 1))
-    h = np.zeros((steps + 1, steps))
-    q[:, 0] = v / np.linalg.norm(v)
-    m = steps
-    for j in range(steps):
-        w = a @ q[:, j]
-        for _ in range(2):
-            c = q[:, : j + 1].T @ w
-            w -= q[:, : j + 1] @ c
-            h[: j + 1, j] += c
-        h[j + 1, j] = np.linalg.norm(w)
-        if h[j + 1, j] <= 1e-14 * np.abs(h[: j + 1, : j + 1]).max():
-            m = j + 1
-            break
-        q[:, j + 1] = w / h[j + 1, j]
+    _, h, m = arnoldi(a, v, steps)
     hm = h[:m, :m]
     em = np.zeros(m)
     em[-1] = 1.0

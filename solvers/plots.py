@@ -13,16 +13,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-METHOD_ORDER = (
-    "jacobi",
-    "neumann",
-    "chebyshev",
-    "chebyshev-30",
-    "least-squares",
-    "gmres-poly",
-    "learned",
-)
-
 
 def _save(fig, path: str | os.PathLike) -> None:
     path = Path(path)
@@ -77,20 +67,22 @@ def plot_convergence(histories: dict[str, tuple[np.ndarray, np.ndarray]], path) 
 def plot_benchmark(results: dict[str, Any], path) -> None:
     """Four panels: matvecs / Jacobi-CG per method and matrix; outer iterations / Jacobi-CG;
     f(A)b relative errors per method; matvecs to 8 eigenpairs per method."""
+    from solvers.compare import POLY_METHODS
+
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     spd = [r for r in results["matrices"] if r["kind"] != "nonsymmetric" and "cg" in r]
     for key, ax, title in (
         ("matvecs", axes[0, 0], "total matvecs / Jacobi-CG (CG, rtol 1e-8)"),
         ("iterations", axes[0, 1], "outer iterations / Jacobi-CG"),
     ):
-        for j, method in enumerate(METHOD_ORDER + ("pyamg-sa",)):
+        for j, method in enumerate(POLY_METHODS + ("pyamg-sa",)):
             ys = []
             for row in spd:
                 ref, entry = row["cg"]["jacobi"], row["cg"].get(method, {})
                 if "error" not in entry and entry.get("converged"):
                     ys.append(entry[key] / ref[key])
             ax.plot(np.full(len(ys), j) + np.linspace(-0.2, 0.2, len(ys)), ys, "o", ms=4)
-        ax.set_xticks(range(len(METHOD_ORDER) + 1), METHOD_ORDER + ("pyamg-sa",), rotation=30)
+        ax.set_xticks(range(len(POLY_METHODS) + 1), POLY_METHODS + ("pyamg-sa",), rotation=30)
         ax.set_yscale("log")
         ax.axhline(1.0, color="0.6", lw=0.8)
         if key == "matvecs":

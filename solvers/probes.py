@@ -110,8 +110,9 @@ def probe(
     return SpectralProbe(theta, residuals, upper, float(theta[0]), counter.matvecs, symmetric)
 
 
-def _arnoldi_ritz(a: spla.LinearOperator, v: np.ndarray, steps: int) -> tuple[np.ndarray, ...]:
-    """Real parts of the Arnoldi Ritz values and their residual norms h_{m+1,m}|e_mᵀ y|."""
+def arnoldi(a, v: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """``steps`` Arnoldi steps from v with twice-repeated Gram–Schmidt: A Q_m = Q_{m+1} H̄_m.
+    Returns (Q, H̄, m), m < steps after a (numerical) breakdown; one matvec per step."""
     n = v.size
     steps = min(steps, n)
     q = np.zeros((n, steps + 1))
@@ -129,6 +130,12 @@ def _arnoldi_ritz(a: spla.LinearOperator, v: np.ndarray, steps: int) -> tuple[np
             m = j + 1
             break
         q[:, j + 1] = w / h[j + 1, j]
+    return q, h, m
+
+
+def _arnoldi_ritz(a: spla.LinearOperator, v: np.ndarray, steps: int) -> tuple[np.ndarray, ...]:
+    """Real parts of the Arnoldi Ritz values and their residual norms h_{m+1,m}|e_mᵀ y|."""
+    _, h, m = arnoldi(a, v, steps)
     theta, y = scipy.linalg.eig(h[:m, :m])
     y /= np.linalg.norm(y, axis=0)
     return theta.real, np.abs(h[m, m - 1] * y[-1, :])
