@@ -4,7 +4,9 @@ section(s) open for insertions, the problem family and the reward weights.
 A stage's start program is its target with the instructions to discover removed, so every
 stage starts from the previous stage's hand-written target (as in RL4RLA). Paths chain stages:
 ``sketch-and-precondition`` is the reference path (PSD → low-condition tall → preconditioning
-→ sketch-and-precondition → subsampling → leverage scores); ``sketch-and-solve``,
+→ sketch-and-precondition → subsampling → leverage scores), ending in a stage that replaces the
+reference's preconditioned gradient step by CG steps right-preconditioned by the sketched R
+(Blendenpik/LSRN, which the reference does not reach); ``sketch-and-solve``,
 ``sketch-and-project`` (block Kaczmarz) and ``newton-sketch`` (logistic regression) branch off.
 """
 
@@ -65,6 +67,8 @@ PRECONDITIONER = (
 APPLY_R1 = (instr("matvec", "R1", "V1", target="V1"),)
 SKETCH = instr("sketch_countsketch", "A", target="R1")
 SKETCHED_PRECONDITIONER = (SKETCH, instr("qr", "R1", target="R1"), *PRECONDITIONER[1:])
+SKETCHED_R = SKETCHED_PRECONDITIONER[:2]
+KRYLOV_STEP = (instr("pcgls", "R1", "V1", target="V1"),)
 SUBSAMPLE = (instr("subsample"),)
 ROW_PROBABILITIES = (instr("rownorm"),)
 LSTSQ = (instr("lstsq", "A", "V1", target="V1"),)
@@ -191,6 +195,20 @@ def _stages(m: int, n: int) -> dict[str, Stage]:
             Settings(lr=0.5, batch=8 * n),
         ),
         Stage(
+            "sketched-krylov",
+            "tall, κ = 100: CG steps on the residual right-preconditioned by R from QR(S·A) "
+            "(Blendenpik/LSRN)",
+            mid,
+            _p(SKETCHED_R, RESIDUAL),
+            _p(SKETCHED_R, RESIDUAL, KRYLOV_STEP),
+            ("update",),
+            1,
+            VECTOR + ("lsqr", "pcgls", "trisolve"),
+            Settings(lr=1.0, sketch_factor=12, lsqr_steps=10),
+            outputs=frozenset({"R1"}),
+            cost_midpoint=20.0,
+        ),
+        Stage(
             "lstsq-step",
             "tall, σ ∈ [1, 2]: a least-squares solve of the residual (one exact step)",
             low,
@@ -283,6 +301,7 @@ PATHS = {
         "sketch-and-precondition",
         "subsampling",
         "importance-sampling",
+        "sketched-krylov",
     ),
     "sketch-and-solve": ("psd-residual", "lowcond-gradient", "lstsq-step", "sketch-and-solve"),
     "sketch-and-project": ("psd-residual", "lowcond-gradient", "row-sampling", "block-kaczmarz"),

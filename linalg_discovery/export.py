@@ -28,6 +28,7 @@ _EXPRESSIONS = {
     "trisolve": "triangular_solve({0}, {1})",
     "lstsq": "lstsq({0}, {1})",
     "lsqr": "lsqr_step({0}, {1}, lsqr_steps)",
+    "pcgls": "preconditioned_cgls(A, {0}, {1}, lsqr_steps)",
     "grad": "logistic_gradient(A, b, {0}, ridge)",
     "hess_sqrt": "logistic_hessian_sqrt(A, {0})",
 }
@@ -40,6 +41,7 @@ _IMPORTED = (
     "lsqr_step",
     "lstsq",
     "make_sketch",
+    "preconditioned_cgls",
     "qr_r",
     "row_norm_probabilities",
     "sample_rows",

@@ -36,7 +36,7 @@ class Settings:
     lr: float = 0.5
     batch: int = 100
     sketch_factor: int = 8
-    lsqr_steps: int = 5
+    lsqr_steps: int = 5  # Krylov steps per call of lsqr / pcgls
     flop_cap: float = 1e9
     size_cap: int = 4_000_000
     time_cap: float = 5.0
@@ -111,6 +111,8 @@ def _flops(ins: Instr, regs: dict[str, np.ndarray], settings: Settings) -> tuple
     if op == "lsqr":
         p, q = shapes[0]
         return settings.lsqr_steps * (4.0 * p * q + 10.0 * (p + q)), q
+    if op == "pcgls":
+        return pr.preconditioned_cgls_flops(m, n, settings.lsqr_steps), n
     if op.startswith("sketch_") and op != "sketch_system":
         rows = shapes[0][0]
         cols = shapes[0][1] if len(shapes[0]) == 2 else 1
@@ -215,6 +217,9 @@ _VALUE_OPS = {
     "trisolve": lambda mach, r, v: pr.triangular_solve(r, v),
     "lstsq": lambda mach, a, v: pr.lstsq(a, v),
     "lsqr": lambda mach, a, v: pr.lsqr_step(a, v, mach.settings.lsqr_steps),
+    "pcgls": lambda mach, r, v: pr.preconditioned_cgls(
+        mach.regs["A"], r, v, mach.settings.lsqr_steps
+    ),
     "grad": lambda mach, v: pr.logistic_gradient(
         mach.regs["A"], mach.regs["b"], v, mach.problem.ridge
     ),

@@ -56,9 +56,18 @@ def plot_benchmark(results: Mapping, path: str | Path) -> Path:
     left.legend()
     solver = results.get("solver", {})
     labels = [
-        k for k in ("exported", "exported-tuned-lr", "numpy.lstsq", "scipy.lsqr") if k in solver
+        k
+        for k in (
+            "exported",
+            "exported-d16-k8",
+            "numpy.lstsq",
+            "scipy.lsqr+sketched-R",
+            "scipy.lsqr",
+        )
+        if k in solver
     ]
     right.bar(labels, [solver[k]["seconds"] for k in labels])
+    right.tick_params(axis="x", labelrotation=20)
     for k, label in enumerate(labels):
         right.annotate(
             f"res {solver[label]['residual']:.0e}",

@@ -31,6 +31,8 @@ __all__ = [
     "lsqr_step",
     "lstsq",
     "make_sketch",
+    "preconditioned_cgls",
+    "preconditioned_cgls_flops",
     "qr_r",
     "row_norm_probabilities",
     "sample_rows",
@@ -114,13 +116,13 @@ def srft_sketch(d: int, m: int, rng: np.random.Generator) -> Sketch:
     return Sketch("srft", len(rows), m, apply, sketch_flops("srft", d, m))
 
 
-def _sparse_embedding(d: int, m: int, nnz: int, rng: np.random.Generator) -> sp.csr_matrix:
+def _sparse_embedding(d: int, m: int, nnz: int, rng: np.random.Generator) -> sp.csc_matrix:
     """d×m matrix with ``nnz`` random ±1/√nnz entries per column, in rows drawn with replacement
-    (a repeated row adds its entries up)."""
+    (a repeated row adds its entries up). Stored by columns, so S·A reads A once, row by row."""
     rows = rng.integers(0, d, size=(m, nnz))
     vals = rng.choice([-1.0, 1.0], size=(m, nnz)) / np.sqrt(nnz)
     cols = np.repeat(np.arange(m), nnz)
-    return sp.csr_matrix((vals.ravel(), (rows.ravel(), cols)), shape=(d, m))
+    return sp.csc_matrix((vals.ravel(), (rows.ravel(), cols)), shape=(d, m))
 
 
 def countsketch(d: int, m: int, rng: np.random.Generator) -> Sketch:
@@ -201,6 +203,45 @@ def lstsq(a: np.ndarray, v: np.ndarray) -> np.ndarray:
 def lsqr_step(a: np.ndarray, v: np.ndarray, iterations: int) -> np.ndarray:
     """``iterations`` steps of LSQR on min ‖Az − v‖₂ from z = 0 (Golub–Kahan bidiagonalisation)."""
     return spla.lsqr(a, v, atol=0.0, btol=0.0, conlim=0.0, iter_lim=iterations)[0]
+
+
+def _row_blocks(a: np.ndarray, elements: int = 1 << 17) -> list[np.ndarray]:
+    """Views of consecutive row blocks of ``a`` of about ``elements`` entries (≈ 1 MB)."""
+    step = max(1, elements // max(a.shape[1], 1))
+    return [a[i : i + step] for i in range(0, a.shape[0], step)]
+
+
+def preconditioned_cgls(a: np.ndarray, r: np.ndarray, v: np.ndarray, iterations: int) -> np.ndarray:
+    """z ≈ argmin ‖Az − v‖₂ by ``iterations`` steps of CG on the right-preconditioned normal
+    equations (AR⁻¹)ᵀ(AR⁻¹)y = (AR⁻¹)ᵀv from y = 0, z = R⁻¹y (CGLS; equal to LSQR on AR⁻¹
+    in exact arithmetic). R is upper triangular n×n, e.g. from QR of a sketch S·A, so that
+    AR⁻¹ is well conditioned (Blendenpik, LSRN). Aᵀ(Aw) is formed in one pass over A, by row
+    blocks that stay in cache; R⁻¹ and R⁻ᵀ are triangular solves."""
+    n = a.shape[1]
+    if not is_upper_triangular(r) or r.shape[0] != n or v.shape != (a.shape[0],):
+        raise np.linalg.LinAlgError(
+            f"preconditioned CGLS needs A (m×n), upper-triangular R (n×n) and v of length m; "
+            f"got {a.shape}, {r.shape}, {v.shape}"
+        )
+    blocks = _row_blocks(a)
+
+    def normal(y: np.ndarray) -> np.ndarray:
+        w = sla.solve_triangular(r, y, check_finite=False)
+        out = np.zeros(n)
+        for block in blocks:
+            out += block.T @ (block @ w)
+        return sla.solve_triangular(r, out, trans="T", check_finite=False)
+
+    rhs = sla.solve_triangular(r, a.T @ v, trans="T", check_finite=False)
+    operator = spla.LinearOperator((n, n), matvec=normal, dtype=np.float64)
+    y = spla.cg(operator, rhs, rtol=0.0, atol=0.0, maxiter=iterations)[0]
+    return sla.solve_triangular(r, y, check_finite=False)
+
+
+def preconditioned_cgls_flops(m: int, n: int, iterations: int) -> float:
+    """Flops of :func:`preconditioned_cgls`: Aᵀv and two triangular solves, then per step
+    Aᵀ(Aw) (4mn), two triangular solves (2n²) and the CG vector updates (10n)."""
+    return 2.0 * m * n + 2.0 * n * n + iterations * (4.0 * m * n + 2.0 * n * n + 10.0 * n)
 
 
 def sketched_leverage_scores(

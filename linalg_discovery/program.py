@@ -51,6 +51,9 @@ OPS: dict[str, OpSpec] = {
     "trisolve": OpSpec(("m", "v"), "v", _ALL, text="triangular_solve({0}, {1})"),
     "lstsq": OpSpec(("m", "v"), "v", _ALL, text="lstsq({0}, {1})"),
     "lsqr": OpSpec(("m", "v"), "v", _ALL, text="lsqr_step({0}, {1}, LSQR_STEPS)"),
+    "pcgls": OpSpec(
+        ("m", "v"), "v", _ALL, reads=("A",), text="preconditioned_cgls(A, {0}, {1}, LSQR_STEPS)"
+    ),
     "grad": OpSpec(("v",), "v", _ALL, reads=("A",), text="logistic_gradient(A, y, {0}, ridge)"),
     "hess_sqrt": OpSpec(("v",), "m", _ALL, reads=("A",), text="logistic_hessian_sqrt(A, {0})"),
     **{

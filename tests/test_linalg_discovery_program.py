@@ -70,6 +70,24 @@ def test_row_sampling_weights_are_unbiased():
     assert len(set(idx)) == 10 and np.allclose(w, np.sqrt(5.0))
 
 
+def test_preconditioned_cgls_closed_forms():
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal((300, 6)) * np.geomspace(1.0, 1e-4, 6)
+    v = rng.standard_normal(300)
+    exact = np.linalg.lstsq(a, v, rcond=None)[0]
+    # R from QR(A): AR⁻¹ has orthonormal columns, so one CG step is the least-squares solution
+    z = pr.preconditioned_cgls(a, pr.qr_r(a), v, 1)
+    np.testing.assert_allclose(z, exact, rtol=1e-8)
+    # R from a sketch: CG terminates in at most n steps, and each step lowers ‖Az − v‖
+    sketched = pr.qr_r(pr.countsketch(48, 300, np.random.default_rng(7))(a))
+    z = pr.preconditioned_cgls(a, sketched, v, 6)
+    np.testing.assert_allclose(z, exact, rtol=1e-7)
+    norms = [np.linalg.norm(a @ pr.preconditioned_cgls(a, sketched, v, k) - v) for k in (1, 2, 3)]
+    assert norms[0] > norms[1] > norms[2] >= np.linalg.norm(a @ exact - v)
+    with pytest.raises(np.linalg.LinAlgError, match="upper-triangular"):
+        pr.preconditioned_cgls(a, a[:6], v, 2)
+
+
 def test_logistic_gradient_matches_finite_differences():
     rng = np.random.default_rng(5)
     a, y, x = rng.standard_normal((40, 3)), rng.integers(0, 2, 40).astype(float), rng.random(3)
@@ -106,6 +124,25 @@ def test_exact_preconditioner_solves_in_one_step_and_stops():
     ev = execute(target, problem, Settings(lr=1.0))
     assert ev.loss < 1e-12 and len(ev.residuals) <= 3
     np.testing.assert_allclose(ev.x, problem.x_star, rtol=1e-8)
+
+
+def test_krylov_step_flops_and_failure():
+    stage = stages(320, 8)["sketched-krylov"]
+    problem = stage.problem(0)
+    ev = execute(stage.target, problem, stage.settings)
+    m, n, k, d = 320, 8, stage.settings.lsqr_steps, stage.settings.sketch_factor * 8
+    qr = 2.0 * d * n * n - 2.0 * n**3 / 3.0
+    per_iteration = 2 * m * n + m + pr.preconditioned_cgls_flops(m, n, k) + 2 * n
+    assert pr.preconditioned_cgls_flops(m, n, k) == 2 * m * n + 2 * n * n + k * (
+        4 * m * n + 2 * n * n + 10 * n
+    )
+    iterations = len(ev.residuals) - 1
+    assert ev.flops == pytest.approx(2.0 * m * n + qr + iterations * per_iteration)
+    assert ev.loss < 1e-12 and iterations < stage.settings.iterations
+    # an R that is not upper triangular (here the sketch S·A itself) fails, it does not raise
+    broken = P(stage.target.setup[:1], stage.target.forward, stage.target.update)
+    failed = execute(broken, problem, stage.settings)
+    assert failed.failed and "upper-triangular" in failed.reason
 
 
 def test_failures_give_failed_evaluations_not_exceptions():
@@ -277,6 +314,17 @@ def test_grammar_effect_ops_once():
     ops = {(a.section, a.instr.op) for a in actions}
     assert ("setup", "leverage") not in ops and ("forward", "subsample") not in ops
     assert ("setup", "subsample") in ops
+
+
+def test_sketched_krylov_target_is_the_unique_best_insertion():
+    from linalg_discovery.task import Task
+
+    stage = stages(1000, 20)["sketched-krylov"]
+    task = Task(stage, 42)
+    moves = task.moves(task.root)
+    rewards = sorted((task.reward(m.child), task.is_target(m.child)) for m in moves)
+    assert len(moves) > 20 and rewards[-1][1] and not any(found for _, found in rewards[:-1])
+    assert rewards[-1][0] > rewards[-2][0] + 0.5
 
 
 def test_every_stage_target_is_reachable_by_legal_moves():

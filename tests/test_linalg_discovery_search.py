@@ -21,6 +21,13 @@ def test_mcgs_rediscovers_the_first_stages(name, selection):
     assert result.reward == pytest.approx(Task(SMALL[name], 42).reward(SMALL[name].target))
 
 
+@pytest.mark.parametrize("seed", [42, 43, 44])
+def test_mcgs_discovers_the_sketch_preconditioned_krylov_step(seed):
+    stage = SMALL["sketched-krylov"]
+    result = search_stage(Task(stage, seed), SearchConfig(), seed=seed)
+    assert result.found and str(result.program.update[0]) == "V1 = pcgls(R1, V1)"
+
+
 def test_mcgs_merges_and_needs_fewer_simulations_than_mcts():
     stage = SMALL["psd-residual"]
     graph = search_stage(Task(stage, 42), SearchConfig(search="mcgs"), seed=42)
@@ -48,7 +55,8 @@ def test_same_seed_same_search_and_pool_matches_serial():
 
 
 def test_export_reproduces_the_interpreter_on_fresh_problems():
-    for name in ("importance-sampling", "sketch-and-solve", "newton-sketch", "block-kaczmarz"):
+    names = ("importance-sampling", "sketch-and-solve", "newton-sketch", "block-kaczmarz")
+    for name in (*names, "sketched-krylov"):
         stage = SMALL[name]
         report = verify(stage.target, stage, seeds=(7,))
         assert report["agrees"], name
@@ -59,6 +67,13 @@ def test_export_reproduces_the_interpreter_on_fresh_problems():
     problem = stage.problem(9)
     x = solve(problem.A, problem.b, lr=1.0, iterations=3)
     np.testing.assert_allclose(x, problem.x_star, rtol=1e-8)
+    krylov = SMALL["sketched-krylov"]
+    source = to_source(krylov.target, krylov.settings)
+    assert "sketch('countsketch', A.shape[0])(A)" in source and "R1 = qr_r(R1)" in source
+    assert "V1 = preconditioned_cgls(A, R1, V1, lsqr_steps)" in source
+    problem = krylov.problem(11)
+    x = to_callable(krylov.target, krylov.settings)(problem.A, problem.b, tol=1e-12)
+    assert problem.residual(x) <= 1e-12
 
 
 def test_discover_reports_json_fields_and_rejects_bad_input():
