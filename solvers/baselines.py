@@ -17,7 +17,7 @@ import numpy as np
 import scipy.linalg
 
 from solvers.probes import SpectralProbe, arnoldi
-from solvers.recurrences import RecurrencePolynomial, chebyshev_polynomial
+from solvers.recurrences import MatrixPolynomial, RecurrencePolynomial, chebyshev_polynomial
 
 
 def jacobi_polynomial() -> RecurrencePolynomial:
@@ -33,7 +33,7 @@ def neumann_polynomial(omega: float, degree: int) -> RecurrencePolynomial:
     )
 
 
-class ChebyshevIteration:
+class ChebyshevIteration(MatrixPolynomial):
     """Saad's Chebyshev iteration with d+1 steps as a polynomial of degree d on [a, b]:
     x = p(A) r with r − A x = T_{d+1}((θ − A)/δ) r / T_{d+1}(σ), σ = θ/δ."""
 
@@ -41,13 +41,6 @@ class ChebyshevIteration:
         if not 0.0 < a < b:
             raise ValueError(f"the Chebyshev interval needs 0 < a < b, got [{a!r}, {b!r}]")
         self.a, self.b, self.degree = float(a), float(b), int(degree)
-
-    def evaluate(self, lam: np.ndarray) -> np.ndarray:
-        lam = np.asarray(lam, dtype=np.float64)
-        return self._run(lambda v: lam * v, np.ones_like(lam))
-
-    def apply(self, a, x: np.ndarray) -> np.ndarray:
-        return self._run(lambda v: a @ v, np.asarray(x, dtype=np.float64))
 
     def _run(self, op, r: np.ndarray) -> np.ndarray:
         theta, delta = 0.5 * (self.a + self.b), 0.5 * (self.b - self.a)
@@ -78,20 +71,13 @@ def least_squares_polynomial(a: float, b: float, degree: int) -> RecurrencePolyn
     return chebyshev_polynomial(coeffs, a, b)
 
 
-class ProductPolynomial:
+class ProductPolynomial(MatrixPolynomial):
     """p(λ) = (1 − Π_i (1 − λ/θ_i))/λ for real or conjugate-paired roots θ_i in the given
     (Leja) order; applying it costs (number of roots − 1) products with A."""
 
     def __init__(self, roots: np.ndarray):
         self.roots = np.asarray(roots, dtype=np.complex128)
         self.degree = self.roots.size - 1
-
-    def evaluate(self, lam: np.ndarray) -> np.ndarray:
-        lam = np.asarray(lam, dtype=np.float64)
-        return self._run(lambda v: lam * v, np.ones_like(lam))
-
-    def apply(self, a, x: np.ndarray) -> np.ndarray:
-        return self._run(lambda v: a @ v, np.asarray(x, dtype=np.float64))
 
     def _run(self, op, v: np.ndarray) -> np.ndarray:
         # Invariant: v − A·y = prod = Π_{j<i}(I − A/θ_j) v.

@@ -15,8 +15,25 @@ import numpy as np
 import scipy.fft
 
 
+class MatrixPolynomial:
+    """A polynomial p applied by one recurrence ``_run(op, x)`` that only multiplies by ``op``:
+    p(λ) elementwise with op = λ·, p(A)X with op = A·."""
+
+    def _run(self, op, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def evaluate(self, lam: np.ndarray) -> np.ndarray:
+        """p(λ) elementwise, by the same recurrence."""
+        lam = np.asarray(lam, dtype=np.float64)
+        return self._run(lambda v: lam * v, np.ones_like(lam))
+
+    def apply(self, a, x: np.ndarray) -> np.ndarray:
+        """p(A)X for a matrix or ``LinearOperator`` ``a`` and X of shape (n,) or (n, m)."""
+        return self._run(lambda v: a @ v, np.asarray(x, dtype=np.float64))
+
+
 @dataclass(frozen=True)
-class RecurrencePolynomial:
+class RecurrencePolynomial(MatrixPolynomial):
     """p = Σ_{k=0}^{d} c_k P_k with the three-term basis of the module docstring;
     ``alpha``, ``beta``, ``gamma`` have length d (step k builds P_{k+1}; γ_0 is unused)."""
 
@@ -36,15 +53,6 @@ class RecurrencePolynomial:
     @property
     def degree(self) -> int:
         return len(self.coeffs) - 1
-
-    def evaluate(self, lam: np.ndarray) -> np.ndarray:
-        """p(λ) elementwise, by the same recurrence."""
-        lam = np.asarray(lam, dtype=np.float64)
-        return self._run(lambda v: lam * v, np.ones_like(lam))
-
-    def apply(self, a, x: np.ndarray) -> np.ndarray:
-        """p(A)X for a matrix or ``LinearOperator`` ``a`` and X of shape (n,) or (n, m)."""
-        return self._run(lambda v: a @ v, np.asarray(x, dtype=np.float64))
 
     def _run(self, op, x: np.ndarray) -> np.ndarray:
         c = self.coeffs
