@@ -1,11 +1,16 @@
-"""``eigsh(A, k)``: k extreme eigenpairs of a symmetric A by Chebyshev-filtered subspace
-iteration (Zhou & Saad 2007), with ARPACK and LOBPCG as references; every result counts its
-matvecs (a block of m columns counts m).
+"""``eigsh(A, k)``: k extreme eigenpairs of a symmetric A by polynomial-filtered subspace
+iteration (ChFSI, Zhou & Saad 2007), with ARPACK and LOBPCG as references; every result counts
+its matvecs (a block of m columns counts m).
 
-Filter (damps [a, b], amplifies below a, normalised at a_0):
-e = (b−a)/2, c = (b+a)/2, σ_1 = e/(a_0 − c), Y_1 = (A − cI)X σ_1/e,
-σ_{i} = 1/(2/σ_1 − σ_{i−1}), Y_{i} = (2σ_i/e)(A − cI)Y_{i−1} − σ_{i−1}σ_i Y_{i−2},
-so Y_m = T_m((A − cI)/e) X / T_m((a_0 − c)/e).
+Filters act on Â = (A − cI)/e, c = (b+a)/2, e = (b−a)/2, which maps the damped interval [a, b]
+(a = the cut, the largest Ritz value of the active block; b = the probe's upper bound) to
+[−1, 1]; the wanted eigenvalues lie below −1. With x_0 = (a_0 − c)/e (a_0 the lowest Ritz
+value) and t_j = T_j(x_0), the scaled terms S_j = T_j(Â)X/t_j obey S_0 = X, S_1 = ÂX/x_0,
+S_{j+1} = 2ρ_j ÂS_j − ρ_jρ_{j−1}S_{j−1} with ρ_j = t_j/t_{j+1} = 1/(2x_0 − ρ_{j−1}), so nothing
+overflows at any degree. "chebyshev": S_m (Zhou–Saad's T_m filter, with a degree per column as
+in ChASE); "learned": Σ_j c_j T_j(Â)X/t_m = Σ_j c_j (Π_{i=j}^{m−1} ρ_i) S_j with the shipped
+network's coefficients (task "filter" of :mod:`solvers.learner`) for the columns that need the
+full degree, the Chebyshev filter of lower degree for the others.
 Convergence (as ARPACK): ‖A x_i − θ_i x_i‖ ≤ tol·|θ_i| for the k wanted pairs.
 """
 
@@ -18,9 +23,13 @@ import scipy.linalg
 import scipy.sparse.linalg as spla
 
 from solvers.operators import CountingOperator, check_degree, check_operator, is_symmetric
-from solvers.probes import probe
+from solvers.probes import lanczos
 
 EIG_METHODS = ("filtered", "arpack", "lobpcg")
+FILTERS = ("chebyshev", "learned")
+MIN_DEGREE = 4  # lowest per-column degree of the adaptive Chebyshev filter
+PROBE_MARGIN = 1.05
+DEFAULT_DEGREE = {"chebyshev": 12, "learned": 12}  # the filter model ships at degree 12
 
 
 @dataclass(frozen=True)
@@ -37,17 +46,79 @@ class EigResult:
     method: str
 
 
-def chebyshev_filter(a, x: np.ndarray, degree: int, lower: float, upper: float, a0: float):
-    """T_m((A − cI)/e) X / T_m((a_0 − c)/e) by the scaled three-term recurrence above."""
+def _affine(lower: float, upper: float, a0: float) -> tuple[float, float, float]:
+    """(c, e, x_0) of the map λ → (λ − c)/e sending [lower, upper] to [−1, 1]."""
     e, c = 0.5 * (upper - lower), 0.5 * (upper + lower)
-    sigma1 = e / (a0 - c)
-    sigma = sigma1
-    y = (a @ x - c * x) * (sigma1 / e)
-    for _ in range(1, degree):
-        sigma_next = 1.0 / (2.0 / sigma1 - sigma)
-        y, x = (2.0 * sigma_next / e) * (a @ y - c * y) - (sigma * sigma_next) * x, y
-        sigma = sigma_next
-    return y
+    return c, e, (a0 - c) / e
+
+
+def chebyshev_filter(a, x: np.ndarray, degree, lower: float, upper: float, a0: float) -> np.ndarray:
+    """T_m((A − cI)/e) X / T_m((a_0 − c)/e) by the scaled three-term recurrence; ``degree`` is
+    one m or one per column (a column stops being multiplied once its degree is reached)."""
+    degrees = np.broadcast_to(np.asarray(degree, dtype=int), (x.shape[1],))
+    c, e, x0 = _affine(lower, upper, a0)
+    out = np.array(x, dtype=np.float64, copy=True)
+    cols = np.flatnonzero(degrees >= 1)
+    prev = x[:, cols]
+    cur = (a @ prev - c * prev) / (e * x0)
+    rho_prev = 1.0 / x0
+    for step in range(1, int(degrees.max(initial=0)) + 1):
+        done = degrees[cols] == step
+        out[:, cols[done]] = cur[:, done]
+        keep = ~done
+        cols, prev, cur = cols[keep], prev[:, keep], cur[:, keep]
+        if cols.size == 0:
+            break
+        rho = 1.0 / (2.0 * x0 - rho_prev)
+        prev, cur = cur, (2.0 * rho / e) * (a @ cur - c * cur) - (rho * rho_prev) * prev
+        rho_prev = rho
+    return out
+
+
+def expansion_filter(
+    a, x: np.ndarray, coeffs: np.ndarray, lower: float, upper: float, a0: float
+) -> np.ndarray:
+    """Σ_j c_j T_j((A − cI)/e) X / T_m((a_0 − c)/e), m = len(coeffs) − 1, from the scaled
+    terms S_j (``degree`` products with A per column)."""
+    coeffs = np.asarray(coeffs, dtype=np.float64)
+    m = coeffs.size - 1
+    c, e, x0 = _affine(lower, upper, a0)
+    rho = np.empty(max(m, 1))
+    rho[0] = 1.0 / x0
+    for j in range(1, m):
+        rho[j] = 1.0 / (2.0 * x0 - rho[j - 1])
+    weight = np.append(np.cumprod(rho[:m][::-1])[::-1], 1.0)  # t_j/t_m = Π_{i=j}^{m−1} ρ_i
+    prev = np.asarray(x, dtype=np.float64)
+    out = (coeffs[0] * weight[0]) * prev
+    if m == 0:
+        return out
+    cur = (a @ prev - c * prev) / (e * x0)
+    out = out + (coeffs[1] * weight[1]) * cur
+    for j in range(1, m):
+        prev, cur = cur, (2.0 * rho[j] / e) * (a @ cur - c * cur) - (rho[j] * rho[j - 1]) * prev
+        out = out + (coeffs[j + 1] * weight[j + 1]) * cur
+    return out
+
+
+def adaptive_degrees(
+    theta: np.ndarray,
+    residuals: np.ndarray,
+    wanted: int,
+    lower: float,
+    upper: float,
+    tol: float,
+    max_degree: int,
+) -> np.ndarray:
+    """ChASE-style degree per column: m_i with ρ_i^{m_i}·res_i ≈ tol/2, where
+    ρ_i = 1/(|x_i| + √(x_i² − 1)) is the per-degree damping of T_m at the Ritz value θ_i;
+    the buffer columns (beyond the ``wanted`` ones) get the largest wanted degree."""
+    c, e, _ = _affine(lower, upper, lower)
+    x = np.maximum(np.abs((theta - c) / e), 1.0 + 1e-12)
+    rate = -np.log(x + np.sqrt(x * x - 1.0))
+    need = np.log(np.maximum(residuals, tol) / (0.5 * tol)) / -rate
+    deg = np.clip(np.ceil(need), MIN_DEGREE, max_degree).astype(int)
+    deg[wanted:] = deg[:wanted].max(initial=MIN_DEGREE)
+    return deg
 
 
 def _relative_residuals(ax: np.ndarray, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -55,31 +126,108 @@ def _relative_residuals(ax: np.ndarray, x: np.ndarray, theta: np.ndarray) -> np.
     return r / np.maximum(np.abs(theta), np.finfo(float).tiny)
 
 
-def _filtered(counter, k, which, degree, tol, seed, maxiter):
+@dataclass
+class _Subspace:
+    """Locked (converged) Ritz pairs and the active block with its Ritz values/residuals."""
+
+    locked: np.ndarray
+    locked_theta: np.ndarray
+    x: np.ndarray
+    theta: np.ndarray
+    res: np.ndarray
+
+    def lock(self, wanted: int, tol: float) -> None:
+        """Move the converged pairs among the first ``wanted`` active ones to the locked set."""
+        done = np.zeros(self.theta.size, dtype=bool)
+        done[:wanted] = self.res[:wanted] <= tol
+        self.locked = np.hstack([self.locked, self.x[:, done]])
+        self.locked_theta = np.concatenate([self.locked_theta, self.theta[done]])
+        self.x, self.theta, self.res = self.x[:, ~done], self.theta[~done], self.res[~done]
+
+
+def _start(op, n: int, block: int, steps: int, seed: int):
+    """Seeded Lanczos probe (``steps`` matvecs) for the upper bound θ_max + r_max + 5%·max|θ|,
+    and a seeded random block after Rayleigh–Ritz (``block`` matvecs). Lanczos Ritz vectors are
+    no start block: one Krylov space holds one vector per multiple eigenvalue."""
+    lz = lanczos(op, np.random.default_rng(seed).standard_normal(n), max(steps, 2))
+    theta, y = scipy.linalg.eigh(lz.tridiagonal)
+    res = np.abs(lz.beta[-1] * y[-1, :])
+    upper = float(theta[-1] + res[-1] + (PROBE_MARGIN - 1.0) * np.abs(theta).max())
+    x = np.linalg.qr(np.random.default_rng(seed + 1).standard_normal((n, block)))[0]
+    ax = op @ x
+    theta_x, w = scipy.linalg.eigh(0.5 * (x.T @ ax + ax.T @ x))
+    x, ax = x @ w, ax @ w
+    sub = _Subspace(np.zeros((n, 0)), np.zeros(0), x, theta_x, _relative_residuals(ax, x, theta_x))
+    return upper, sub, lz
+
+
+def _orthonormal(y: np.ndarray, locked: np.ndarray) -> np.ndarray:
+    """Y orthogonalised twice against the locked vectors, then orthonormalised (QR)."""
+    for _ in range(2):
+        if locked.shape[1]:
+            y = y - locked @ (locked.T @ y)
+    return np.linalg.qr(y)[0]
+
+
+def _filtered(counter, k, which, degree, tol, seed, maxiter, filt, block, probe_steps, model_dir):
     sign = 1.0 if which == "SA" else -1.0
     op = counter if sign > 0 else -counter
     n = counter.shape[0]
-    result = probe(op, steps=20, seed=seed)
-    upper = result.upper
-    block = min(n, k + max(8, k))
-    x = np.linalg.qr(np.random.default_rng(seed).standard_normal((n, block)))[0]
-    ax = op @ x
-    theta, w = scipy.linalg.eigh(x.T @ ax)
-    x, ax = x @ w, ax @ w
+    block = min(block, n)
+    upper, sub, lz = _start(op, n, block, probe_steps, seed)
+    learned = _learned_filter(lz, upper, degree, model_dir) if filt == "learned" else None
+    iteration = 0
     for iteration in range(1, maxiter + 1):
-        res = _relative_residuals(ax[:, :k], x[:, :k], theta[:k])
-        if np.all(res <= tol):
-            return theta[:k] * sign, x[:, :k], iteration - 1, True, res
-        lower = theta[-1]
+        sub.lock(k - sub.locked_theta.size, tol)
+        wanted = k - sub.locked_theta.size
+        if wanted <= 0:
+            iteration -= 1
+            break
+        a0 = min(sub.theta[0], sub.locked_theta.min(initial=np.inf))
+        lower = sub.theta[-1]
         if lower >= upper:  # the block already spans the whole spectrum
-            lower = 0.5 * (theta[0] + upper)
-        y = chebyshev_filter(op, x, degree, lower, upper, theta[0])
-        x = np.linalg.qr(y)[0]
+            lower = 0.5 * (sub.theta[0] + upper)
+        deg = adaptive_degrees(sub.theta, sub.res, wanted, lower, upper, tol, degree)
+        full = deg >= degree  # the learned filter replaces T_m at the full degree
+        if learned is None or not full.any():
+            y = chebyshev_filter(op, sub.x, deg, lower, upper, a0)
+        else:
+            y = chebyshev_filter(op, sub.x, np.where(full, 0, deg), lower, upper, a0)
+            start, coeffs = learned(sub.theta[wanted - 1], lower)
+            start = max(start, 0.5 * (a0 + lower))  # keep the wanted end outside [start, u]
+            y[:, full] = expansion_filter(op, sub.x[:, full], coeffs, start, upper, a0)
+        x = _orthonormal(y, sub.locked)
         ax = op @ x
         theta, w = scipy.linalg.eigh(0.5 * (x.T @ ax + ax.T @ x))
-        x, ax = x @ w, ax @ w
-    res = _relative_residuals(ax[:, :k], x[:, :k], theta[:k])
-    return theta[:k] * sign, x[:, :k], maxiter, bool(np.all(res <= tol)), res
+        sub.x, ax = x @ w, ax @ w
+        sub.theta, sub.res = theta, _relative_residuals(ax, sub.x, theta)
+    else:
+        sub.lock(k - sub.locked_theta.size, tol)
+    values = np.concatenate([sub.locked_theta, sub.theta])
+    vectors = np.hstack([sub.locked, sub.x])
+    order = np.argsort(values)[:k]
+    return values[order] * sign, vectors[:, order], iteration
+
+
+def _learned_filter(lz, upper: float, degree: int, model_dir):
+    """(wanted edge, cut) ↦ (start of the damped interval, Chebyshev coefficients on it) from
+    the shipped filter network, for the features of the seeded Lanczos probe (spectrum
+    normalised to [θ_min, u])."""
+    from solvers.probes import SpectralProbe
+    from solvers.registry import filter_coefficients, get_model
+
+    model = get_model("filter", degree, model_dir)
+    theta, y = scipy.linalg.eigh(lz.tridiagonal)
+    res = np.abs(lz.beta[-1] * y[-1, :])
+    low = float(theta[0])
+    result = SpectralProbe(theta, res, upper, low, lz.alpha.size, True)
+
+    def predict(edge: float, cut: float) -> tuple[float, np.ndarray]:
+        width = upper - low
+        lo, coeffs = filter_coefficients(model, result, (edge - low) / width, (cut - low) / width)
+        return low + lo * width, coeffs
+
+    return predict
 
 
 def eigsh(
@@ -88,22 +236,34 @@ def eigsh(
     which: str = "SA",
     method: str = "filtered",
     *,
-    degree: int = 10,
+    filter: str = "chebyshev",
+    degree: int | None = None,
     tol: float = 1e-6,
     seed: int = 0,
     maxiter: int = 500,
+    block: int | None = None,
+    probe_steps: int | None = None,
     M=None,
+    model_dir=None,
 ) -> EigResult:
     """k smallest ("SA") or largest ("LA") eigenpairs of symmetric A.
 
-    "filtered": block of k + max(8, k) vectors, Chebyshev filter of ``degree`` on
-    [largest Ritz value of the block, probe bound u], Rayleigh–Ritz each sweep.
+    "filtered": ``probe_steps`` seeded Lanczos steps (default 20) give the upper bound u; a
+    seeded random block of ``block`` vectors (default k + ⌈k/2⌉ + 2, after Rayleigh–Ritz);
+    each sweep filters the active block on [its largest Ritz value, u], orthonormalises it
+    against the locked vectors and does Rayleigh–Ritz; converged wanted pairs are locked.
+    ``filter``: "chebyshev" (T_m with a degree per column, at most ``degree``, default 12) or
+    "learned" (the shipped network's degree-``degree`` filter, default 12, same for all columns).
     "arpack": ``scipy.sparse.linalg.eigsh`` (seeded v0); "lobpcg": ``scipy.sparse.linalg.lobpcg``
     with the optional preconditioner ``M`` (e.g. a :func:`polynomial_preconditioner`, whose own
     matvecs are added to the count).
     """
     operator = check_operator(A)
     n = operator.shape[0]
+    if filter not in FILTERS:
+        raise ValueError(f"filter must be one of {', '.join(FILTERS)}, got {filter!r}")
+    if degree is None:
+        degree = DEFAULT_DEGREE[filter]
     degree = check_degree(degree)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k < n:
         raise ValueError(f"k must be an integer with 1 <= k < n = {n}, got {k!r}")
@@ -111,13 +271,27 @@ def eigsh(
         raise ValueError(f"which must be 'SA' or 'LA', got {which!r}")
     if method not in EIG_METHODS:
         raise ValueError(f"method must be one of {', '.join(EIG_METHODS)}, got {method!r}")
+    if block is None:
+        block = k + (k + 1) // 2 + 2
+    if isinstance(block, bool) or not isinstance(block, int | np.integer) or block <= k:
+        raise ValueError(f"block must be an integer > k = {k}, got {block!r}")
+    if probe_steps is None:
+        probe_steps = 20
+    if isinstance(probe_steps, bool) or not isinstance(probe_steps, int | np.integer):
+        raise ValueError(f"probe_steps must be an integer >= 2, got {probe_steps!r}")
+    if probe_steps < 2:
+        raise ValueError(f"probe_steps must be an integer >= 2, got {probe_steps!r}")
     if not is_symmetric(operator, seed=seed):
         raise ValueError("A is not symmetric: eigsh needs a symmetric matrix")
     counter = CountingOperator(operator)
     rng = np.random.default_rng(seed)
     iterations = 0
+    label = method
     if method == "filtered":
-        values, vectors, iterations, _, _ = _filtered(counter, k, which, degree, tol, seed, maxiter)
+        values, vectors, iterations = _filtered(
+            counter, k, which, degree, tol, seed, maxiter, filter, block, probe_steps, model_dir
+        )
+        label = f"filtered-{filter}"
     elif method == "arpack":
         values, vectors = spla.eigsh(
             counter, k=k, which=which, tol=tol, v0=rng.standard_normal(n), maxiter=maxiter * n
@@ -137,5 +311,5 @@ def eigsh(
     matvecs = counter.matvecs + (getattr(M, "matvecs", 0) if method == "lobpcg" else 0)
     residuals = _relative_residuals(operator @ vectors, vectors, values)
     return EigResult(
-        values, vectors, matvecs, iterations, bool(np.all(residuals <= tol)), residuals, method
+        values, vectors, matvecs, iterations, bool(np.all(residuals <= tol)), residuals, label
     )

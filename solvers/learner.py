@@ -8,9 +8,14 @@ recurrence on the normalised spectrum λ̂ = λ/u ∈ (0, 1] (u the probe's uppe
 - Matrix functions (basis + expansion paradigm): p̂ = Σ_k c_k T_k(2(λ̂ − â)/(1 − â) − 1), the
   interpolant at the Chebyshev nodes y_j of [â, 1] of the values f̂(y_j)·e^{o_j} (relative
   error functions) or f̂(y_j) + o_j (absolute ones).
+- Eigenvalue filter (basis + expansion, spectrum normalised to λ̂ = (λ − θ_min)/(u − θ_min)):
+  p̂ = Σ_k c_k T_k(2(λ̂ − l̂)/(1 − l̂) − 1) damps [l̂, 1] and amplifies the wanted end below it;
+  the network also reads the cut ĉ (largest Ritz value of the block) and the wanted edge ŵ
+  (largest wanted Ritz value), and starts at c = e_d, l̂ = ĉ: the Chebyshev filter T_d of ChFSI.
 
-In both, â = (θ_min/u)·e^{o_0}. The last layer starts at zero, so an untrained model is exactly
-the classical polynomial (Chebyshev iteration / Chebyshev interpolant on the probe interval).
+In the first two, â = (θ_min/u)·e^{o_0}. The last layer starts at zero, so an untrained model is
+exactly the classical polynomial (Chebyshev iteration / interpolant / filter on the probe
+interval).
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from torch import nn
 
 from solvers.objectives import FUNCTIONS
 
-TASKS = ("precond", *FUNCTIONS)
+TASKS = ("precond", "filter", *FUNCTIONS)
 ROOT_SHIFT = 0.5  # roots move by at most a factor e^{±0.5} from the Chebyshev roots
+CUT_SHIFT = 0.25  # the filter interval starts within ±25% of (1 − ĉ) of the cut ĉ
 
 
 @dataclass(frozen=True)
@@ -46,11 +52,14 @@ class ModelConfig:
 
     @property
     def has_param(self) -> bool:
-        return self.task in FUNCTIONS and FUNCTIONS[self.task].param is not None
+        """The filter reads the normalised cut ĉ; exp and step their parameter."""
+        return self.task == "filter" or (
+            self.task in FUNCTIONS and FUNCTIONS[self.task].param is not None
+        )
 
     @property
     def inputs(self) -> int:
-        return 2 * self.ritz + int(self.has_param)
+        return 2 * self.ritz + int(self.has_param) + int(self.task == "filter")
 
 
 def chebyshev_nodes(count: int) -> np.ndarray:
@@ -92,8 +101,12 @@ class SpectralNet(nn.Module):
         self, features: torch.Tensor, lower_ratio: torch.Tensor, param: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(â, θ) for preconditioning (roots in Leja-like descending order), (â, c) for matrix
-        functions (Chebyshev coefficients on [â, 1])."""
+        functions (Chebyshev coefficients on [â, 1]), (l̂, c) for the filter, which reads the
+        normalised largest wanted Ritz value ŵ as ``lower_ratio`` and the cut ĉ as ``param``."""
         x = features
+        if self.config.task == "filter":  # lower_ratio: the wanted edge ŵ, param: the cut ĉ
+            x = torch.cat([features, lower_ratio[:, None], param[:, None]], -1)
+            return self._filter(self.mlp(x), param)
         if self.config.has_param:
             x = torch.cat([features, torch.log10(param)[:, None]], -1)
         out = self.mlp(x)
@@ -106,10 +119,21 @@ class SpectralNet(nn.Module):
         values = f * torch.exp(out[:, 1:]) if spec.relative else f + out[:, 1:]
         return a[:, 0], values @ self.dct.T
 
+    def _filter(self, out: torch.Tensor, cut: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(start l̂ of the damped interval [l̂, 1], coefficients c of Σ c_k T_k on it):
+        l̂ = ĉ + 0.25(1 − ĉ)tanh o_0, c = e_d + o_{1..d+1} (untrained: T_d on [ĉ, 1])."""
+        lo = (cut + CUT_SHIFT * (1.0 - cut) * torch.tanh(out[:, 0])).clamp(max=0.98)
+        coeffs = out[:, 1:].clone()
+        coeffs[:, -1] = coeffs[:, -1] + 1.0
+        return lo, coeffs
+
     def evaluate(
         self, lam: torch.Tensor, a_hat: torch.Tensor, params: torch.Tensor
     ) -> torch.Tensor:
-        """p̂(λ̂) (batch × n) from the outputs of :meth:`forward`."""
+        """p̂(λ̂) (batch × n) from the outputs of :meth:`forward`; for the filter p̂/g^d (g the
+        growth rate of T_k at the lowest λ̂ of the row, see :func:`scaled_filter`)."""
+        if self.config.task == "filter":
+            return scaled_filter(lam, a_hat, params)
         if self.config.task == "precond":
             term, p = torch.ones_like(lam), torch.zeros_like(lam)
             for k in range(params.shape[1]):
@@ -128,6 +152,26 @@ def chebyshev_basis(lam: torch.Tensor, degree: int) -> torch.Tensor:
     for _ in range(degree - 1):
         t.append(2.0 * x * t[-1] - t[-2])
     return torch.stack(t[: degree + 1], -1)
+
+
+def scaled_filter(lam: torch.Tensor, lo: torch.Tensor, coeffs: torch.Tensor) -> torch.Tensor:
+    """Σ_k c_k T_k(x)/g^d, x = 2(λ̂ − l̂)/(1 − l̂) − 1, g = max(1, |x_0| + √(x_0² − 1)) at the
+    row's lowest x_0, by B_k = T_k(x)/g^k: B_{k+1} = (2x B_k − B_{k−1}/g)/g (|B_k| ≤ 1 on the
+    row, so no overflow at any degree; the ratio objective does not see the factor g^d)."""
+    lo = lo[:, None]
+    x = 2.0 * (lam - lo) / (1.0 - lo) - 1.0
+    x0 = x.amin(-1, keepdim=True).abs().clamp_min(1.0)
+    g = x0 + torch.sqrt(x0 * x0 - 1.0)
+    degree = coeffs.shape[1] - 1
+    weight = g ** (torch.arange(degree + 1, dtype=lam.dtype) - degree)  # g^{k−d}
+    prev, cur = torch.ones_like(x), x / g
+    out = coeffs[:, :1] * weight[:, :1] * prev
+    if degree >= 1:
+        out = out + coeffs[:, 1:2] * weight[:, 1:2] * cur
+    for k in range(1, degree):
+        prev, cur = cur, (2.0 * x * cur - prev / g) / g
+        out = out + coeffs[:, k + 1 : k + 2] * weight[:, k + 1 : k + 2] * cur
+    return out
 
 
 def save_model(model: SpectralNet, path: str | os.PathLike, summary: dict | None = None) -> None:

@@ -106,12 +106,12 @@ def plot_benchmark(results: dict[str, Any], path) -> None:
     ax.set_title("f(A)b, degree 10 (step: 20); Lanczos at equal matvecs per vector")
     ax.legend(fontsize=8)
     ax = axes[1, 1]
-    eig_methods = ("filtered", "arpack", "lobpcg", "lobpcg+learned")
+    eig_methods = ("filtered", "filtered+learned", "arpack", "lobpcg", "lobpcg+learned")
     labels = [f"{r['matrix'].split('/')[-1]} {r['which']}" for r in results["eigs"]]
     x = np.arange(len(labels))
     for j, method in enumerate(eig_methods):
         vals = [r[method]["matvecs"] if method in r else np.nan for r in results["eigs"]]
-        ax.bar(x + (j - 1.5) * 0.2, vals, 0.2, label=method)
+        ax.bar(x + (j - 2) * 0.16, vals, 0.16, label=method)
     ax.set_xticks(x, labels, fontsize=7, rotation=30)
     ax.set_yscale("log")
     ax.set_ylabel("matvecs to 8 eigenpairs (rel. residual 1e-6)")

@@ -80,6 +80,17 @@ class SpectralProbe:
         log_r = np.interp(grid, pos, np.log10(r + 1e-16))
         return np.concatenate([log_t, log_r])
 
+    def shifted_features(self, count: int) -> np.ndarray:
+        """Shift- and scale-free input for spectra of any sign (the eigenvalue filter):
+        (θ_i − θ_min)/(u − θ_min) and log10(r_i/(u − θ_min) + 1e-16), interpolated to ``count``
+        positions as in :meth:`features`."""
+        width = max(self.upper - self.lower, np.finfo(float).tiny)
+        t = (self.ritz - self.lower) / width
+        r = self.residuals / width
+        grid = np.linspace(0.0, 1.0, count)
+        pos = np.linspace(0.0, 1.0, t.size) if t.size > 1 else np.zeros(1)
+        return np.concatenate([np.interp(grid, pos, t), np.interp(grid, pos, np.log10(r + 1e-16))])
+
 
 def probe(
     a: spla.LinearOperator,

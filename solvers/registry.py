@@ -52,3 +52,17 @@ def predict(
     with torch.no_grad():
         a_hat, params = model(features, lower, torch.tensor([float(param)], dtype=torch.float64))
     return float(a_hat[0]), params[0].numpy().astype(np.float64)
+
+
+def filter_coefficients(
+    model: SpectralNet, probe: SpectralProbe, edge: float, cut: float
+) -> tuple[float, np.ndarray]:
+    """(l̂, c) of the filter network for one probe, the normalised wanted edge ŵ and cut ĉ
+    (positions (θ − θ_min)/(u − θ_min)): the damped interval [l̂, 1] and the coefficients of
+    Σ c_k T_k on it, in the same normalised units."""
+    features = torch.tensor(probe.shifted_features(model.config.ritz))[None, :]
+    edge_t = torch.tensor([float(edge)], dtype=torch.float64)
+    cut_t = torch.tensor([float(cut)], dtype=torch.float64)
+    with torch.no_grad():
+        lo, coeffs = model(features, edge_t, cut_t)
+    return float(lo[0]), coeffs[0].numpy().astype(np.float64)

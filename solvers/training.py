@@ -20,7 +20,13 @@ from tqdm.auto import tqdm
 
 from sciml.data.matrices import SPECTRUM_PROFILES, synthetic_spectrum
 from solvers.learner import ModelConfig, SpectralNet, model_path, save_model
-from solvers.objectives import FUNCTIONS, function_loss, preconditioning_loss, unrolled_cg_residuals
+from solvers.objectives import (
+    FUNCTIONS,
+    filter_loss,
+    function_loss,
+    preconditioning_loss,
+    unrolled_cg_residuals,
+)
 from solvers.probes import probe
 
 SHIPPED = (
@@ -31,21 +37,39 @@ SHIPPED = (
     ("invsqrt", 10),
     ("exp", 10),
     ("step", 20),
+    ("filter", 12),
 )
-COND_RANGE = {"precond": (1.0, 7.0), "inv": (1.0, 4.0), "invsqrt": (1.0, 5.0)}  # log10 κ
+COND_RANGE = {  # log10 κ
+    "precond": (1.0, 7.0),
+    "inv": (1.0, 4.0),
+    "invsqrt": (1.0, 5.0),
+    "filter": (1.0, 6.0),
+}
 CG_RTOL = 1e-8
+# Adam's step per model where the default 5e-4 does not suit: at degree 20 the product of 21
+# root factors is so sensitive that 5e-4 blows up after two epochs (gradient norms 1e3–1e9, the
+# validation loss rising from −4.07 to −1.3), so the best epoch was epoch 1.
+LEARNING_RATES = {("precond", 20): 2e-4, ("filter", 12): 1e-3}
+# Training (not validation) unrolls CG for at most this many outer iterations: gradients through
+# longer unrolled CG runs explode (norms 1e4–1e11 at degree 5, whose budgets reach 321
+# iterations), and Adam then walks off the start polynomial in the first epoch.
+TRAIN_UNROLL_CAP = 64
 
 
 @dataclass
 class Examples:
     """Stacked training examples: features, lower Ritz ratio, parameter, normalised spectra
-    λ̂ (batch × n) and, for preconditioning, the outer-iteration budget."""
+    λ̂ (batch × n), for preconditioning the outer-iteration budget, for the filter the number
+    of wanted eigenvalues and the block size (the cut ĉ is the parameter, the wanted edge ŵ
+    takes the place of the lower ratio)."""
 
     features: torch.Tensor
     lower: torch.Tensor
     param: torch.Tensor
     lam: torch.Tensor
     budget: torch.Tensor
+    wanted: torch.Tensor | None = None
+    block: torch.Tensor | None = None
 
 
 def _spectrum(rng: np.random.Generator, n: int, log_cond: tuple[float, float]) -> np.ndarray:
@@ -65,8 +89,46 @@ def _spectrum(rng: np.random.Generator, n: int, log_cond: tuple[float, float]) -
     return np.sort(np.concatenate(lam))
 
 
+def _filter_example(rng: np.random.Generator, config: ModelConfig, n: int) -> tuple:
+    """One filter example: a synthetic spectrum (mirrored half of the time, so both ends of the
+    profiles are wanted), its probe, λ̂ = (λ − θ_min)/(u − θ_min) capped at 1, k wanted, block b
+    and the cut ĉ: λ̂_b (the b-th smallest) raised towards λ̂_{3b} (Ritz values overestimate),
+    or, a quarter of the time, anywhere up to 0.7 (the first sweeps of a random block)."""
+    lam = _spectrum(rng, n, COND_RANGE["filter"])
+    if rng.random() < 0.5:
+        lam = np.sort(-lam)
+    result = probe(sp.diags(lam), steps=config.probe_steps, seed=int(rng.integers(2**31)))
+    lam_hat = np.minimum((lam - result.lower) / (result.upper - result.lower), 1.0)
+    k = int(rng.integers(1, 17))
+    block = k + int(rng.integers(2, k + 3))
+    base = lam_hat[block - 1]
+    if rng.random() < 0.25:
+        cut = rng.uniform(base, max(base, 0.7))
+    else:
+        cut = base + rng.random() ** 3 * (lam_hat[min(3 * block, n - 1)] - base)
+    edge = lam_hat[k - 1]
+    return result.shifted_features(config.ritz), edge, min(cut, 0.95), lam_hat, k, block
+
+
+def _filter_examples(config: ModelConfig, count: int, seed: int, n: int) -> Examples:
+    rng = np.random.default_rng(seed)
+    rows = [_filter_example(rng, config, n) for _ in range(count)]
+    feats, edges, cuts, lams, ks, blocks = zip(*rows, strict=True)
+    return Examples(
+        torch.tensor(np.array(feats)),
+        torch.tensor(edges, dtype=torch.float64),
+        torch.tensor(cuts, dtype=torch.float64),
+        torch.tensor(np.array(lams)),
+        torch.zeros(count, dtype=torch.long),
+        torch.tensor(ks),
+        torch.tensor(blocks),
+    )
+
+
 def make_examples(config: ModelConfig, count: int, seed: int, n: int = 400) -> Examples:
     """``count`` seeded examples of size ``n`` for ``config.task``."""
+    if config.task == "filter":
+        return _filter_examples(config, count, seed, n)
     rng = np.random.default_rng(seed)
     log_cond = COND_RANGE.get(config.task, (1.0, 6.0))
     spec = FUNCTIONS.get(config.task)
@@ -105,6 +167,11 @@ def loss(model: SpectralNet, ex: Examples, index: torch.Tensor | slice) -> torch
     lam = ex.lam[index]
     a_hat, params = model(ex.features[index], ex.lower[index], ex.param[index])
     p = model.evaluate(lam, a_hat, params)
+    if config.task == "filter":
+        position = torch.arange(lam.shape[1])[None, :]
+        wanted = position < ex.wanted[index][:, None]
+        unwanted = position >= ex.block[index][:, None]
+        return filter_loss(p, wanted, unwanted)
     if config.task == "precond":
         grid = torch.linspace(0.0, 1.0, 201, dtype=lam.dtype).expand(lam.shape[0], -1)
         return preconditioning_loss(lam, p, ex.budget[index], model.evaluate(grid, a_hat, params))
@@ -122,11 +189,13 @@ def train_model(
     size: int = 400,
     progress: bool = False,
 ) -> tuple[SpectralNet, dict]:
-    """Adam on the task loss (gradient norm clipped at 1), keeping the epoch with the best
+    """Adam on the task loss (gradient norm clipped at 1; preconditioning budgets capped at
+    ``TRAIN_UNROLL_CAP`` outer iterations in training only), keeping the epoch with the best
     validation loss; returns the model and a summary with the validation loss of the classical
     start polynomial (the untrained model, epoch 0) and of the kept one."""
     torch.manual_seed(seed)
     train = make_examples(config, samples, seed, size)
+    train.budget = train.budget.clamp(max=TRAIN_UNROLL_CAP)
     valid = make_examples(config, max(samples // 4, 8), seed + 10_000, size)
     model = SpectralNet(config)
     with torch.no_grad():
@@ -160,6 +229,7 @@ def train_model(
         "samples": samples,
         "size": size,
         "epochs": epochs,
+        "lr": lr,
         "valid_loss_classical": start_loss,
         "valid_loss_learned": final_loss,
         "best_epoch": best_epoch,
@@ -183,7 +253,12 @@ def train_shipped_models(
     summaries = []
     for task, degree in models:
         model, summary = train_model(
-            ModelConfig(task, degree), seed=seed, samples=samples, epochs=epochs, progress=progress
+            ModelConfig(task, degree),
+            seed=seed,
+            samples=samples,
+            epochs=epochs,
+            lr=LEARNING_RATES.get((task, degree), 5e-4),
+            progress=progress,
         )
         path = model_path(task, degree, directory)
         save_model(model, path, summary)
