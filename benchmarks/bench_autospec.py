@@ -154,7 +154,7 @@ def eigenpairs(progress: bool, k: int = 8) -> list[dict[str, Any]]:
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                r = eigsh(a, k, which, method, tol=1e-6, M=m, maxiter=300, **kw)
+                r = eigsh(a, k, which, method, tol=1e-6, M=m, maxiter=300, partial=True, **kw)
             entry[label] = {
                 "matvecs": r.matvecs + (m.setup_matvecs if m is not None else 0),
                 "converged": r.converged,

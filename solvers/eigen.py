@@ -11,15 +11,22 @@ overflows at any degree. "chebyshev": S_m (Zhou–Saad's T_m filter, with a degr
 in ChASE); "learned": Σ_j c_j T_j(Â)X/t_m = Σ_j c_j (Π_{i=j}^{m−1} ρ_i) S_j with the shipped
 network's coefficients (task "filter" of :mod:`solvers.learner`) for the columns that need the
 full degree, the Chebyshev filter of lower degree for the others.
-Convergence (as ARPACK): ‖A x_i − θ_i x_i‖ ≤ tol·|θ_i| for the k wanted pairs.
+Convergence (as ARPACK): ‖A x_i − θ_i x_i‖ ≤ tol·|θ_i| for the k wanted pairs; a run that
+stops short raises :class:`EigNoConvergence` (or warns, with ``partial=True``).
+Shift-invert (``sigma``): the same iteration on B = (A − σI)⁻¹ (sparse LU), whose largest
+eigenvalues 1/(λ − σ) belong to the eigenvalues just above σ, λ = σ + 1/θ; this is what a
+clustered lower end of a wide spectrum needs (bcsstk15: λ_1..8 ∈ [1, 823], λ_max ≈ 6.5e9),
+where no polynomial of moderate degree separates the wanted eigenvalues.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from solvers.operators import CountingOperator, check_degree, check_operator, is_symmetric
@@ -44,6 +51,18 @@ class EigResult:
     converged: bool
     residuals: np.ndarray
     method: str
+
+
+class EigNoConvergence(RuntimeError):
+    """Raised by :func:`eigsh` when some of the k wanted pairs missed the tolerance; like
+    ARPACK's ``ArpackNoConvergence`` it carries the (partial) ``eigenvalues`` and
+    ``eigenvectors``, and the whole :class:`EigResult` as ``result``."""
+
+    def __init__(self, message: str, result: EigResult):
+        super().__init__(message)
+        self.result = result
+        self.eigenvalues = result.values
+        self.eigenvectors = result.vectors
 
 
 def _affine(lower: float, upper: float, a0: float) -> tuple[float, float, float]:
@@ -145,7 +164,7 @@ class _Subspace:
         self.x, self.theta, self.res = self.x[:, ~done], self.theta[~done], self.res[~done]
 
 
-def _start(op, n: int, block: int, steps: int, seed: int):
+def _start(op, n: int, block: int, steps: int, seed: int, residuals=_relative_residuals):
     """Seeded Lanczos probe (``steps`` matvecs) for the upper bound θ_max + r_max + 5%·max|θ|,
     and a seeded random block after Rayleigh–Ritz (``block`` matvecs). Lanczos Ritz vectors are
     no start block: one Krylov space holds one vector per multiple eigenvalue."""
@@ -157,8 +176,19 @@ def _start(op, n: int, block: int, steps: int, seed: int):
     ax = op @ x
     theta_x, w = scipy.linalg.eigh(0.5 * (x.T @ ax + ax.T @ x))
     x, ax = x @ w, ax @ w
-    sub = _Subspace(np.zeros((n, 0)), np.zeros(0), x, theta_x, _relative_residuals(ax, x, theta_x))
+    sub = _Subspace(np.zeros((n, 0)), np.zeros(0), x, theta_x, residuals(ax, x, theta_x))
     return upper, sub, lz
+
+
+class _Deflated:
+    """X ↦ P·op(X) with P = I − V Vᵀ for the locked (orthonormal) vectors V."""
+
+    def __init__(self, op, locked: np.ndarray):
+        self.op, self.locked = op, locked
+
+    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+        y = self.op @ x
+        return y - self.locked @ (self.locked.T @ y)
 
 
 def _orthonormal(y: np.ndarray, locked: np.ndarray) -> np.ndarray:
@@ -169,12 +199,24 @@ def _orthonormal(y: np.ndarray, locked: np.ndarray) -> np.ndarray:
     return np.linalg.qr(y)[0]
 
 
-def _filtered(counter, k, which, degree, tol, seed, maxiter, filt, block, probe_steps, model_dir):
+def _filtered(
+    counter, k, which, degree, tol, seed, maxiter, filt, block, probe_steps, model_dir, shift=None
+):
+    """Filtered subspace iteration on ``counter``; with ``shift`` = (A, σ) ``counter`` is
+    (A − σI)⁻¹ and convergence is judged on A's residuals at λ = σ + 1/θ (the inverse's own
+    residuals understate A's by up to ‖A‖/|λ|)."""
     sign = 1.0 if which == "SA" else -1.0
     op = counter if sign > 0 else -counter
     n = counter.shape[0]
     block = min(block, n)
-    upper, sub, lz = _start(op, n, block, probe_steps, seed)
+
+    def residuals(ax: np.ndarray, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        if shift is None:
+            return _relative_residuals(ax, x, theta)
+        original, sigma = shift
+        return _relative_residuals(original @ x, x, sigma + 1.0 / (sign * theta))
+
+    upper, sub, lz = _start(op, n, block, probe_steps, seed, residuals)
     learned = _learned_filter(lz, upper, degree, model_dir) if filt == "learned" else None
     iteration = 0
     for iteration in range(1, maxiter + 1):
@@ -183,24 +225,30 @@ def _filtered(counter, k, which, degree, tol, seed, maxiter, filt, block, probe_
         if wanted <= 0:
             iteration -= 1
             break
-        a0 = min(sub.theta[0], sub.locked_theta.min(initial=np.inf))
+        filter_op = op
+        if shift is not None and sub.locked_theta.size:
+            # deflated: the locked pairs lie far beyond the active ones (θ = 1/(λ − σ)), and
+            # the filter would amplify their rounding-level components past the wanted ones
+            filter_op, a0 = _Deflated(op, sub.locked), sub.theta[0]
+        else:
+            a0 = min(sub.theta[0], sub.locked_theta.min(initial=np.inf))
         lower = sub.theta[-1]
         if lower >= upper:  # the block already spans the whole spectrum
             lower = 0.5 * (sub.theta[0] + upper)
         deg = adaptive_degrees(sub.theta, sub.res, wanted, lower, upper, tol, degree)
         full = deg >= degree  # the learned filter replaces T_m at the full degree
         if learned is None or not full.any():
-            y = chebyshev_filter(op, sub.x, deg, lower, upper, a0)
+            y = chebyshev_filter(filter_op, sub.x, deg, lower, upper, a0)
         else:
-            y = chebyshev_filter(op, sub.x, np.where(full, 0, deg), lower, upper, a0)
+            y = chebyshev_filter(filter_op, sub.x, np.where(full, 0, deg), lower, upper, a0)
             start, coeffs = learned(sub.theta[wanted - 1], lower)
             start = max(start, 0.5 * (a0 + lower))  # keep the wanted end outside [start, u]
-            y[:, full] = expansion_filter(op, sub.x[:, full], coeffs, start, upper, a0)
+            y[:, full] = expansion_filter(filter_op, sub.x[:, full], coeffs, start, upper, a0)
         x = _orthonormal(y, sub.locked)
         ax = op @ x
         theta, w = scipy.linalg.eigh(0.5 * (x.T @ ax + ax.T @ x))
         sub.x, ax = x @ w, ax @ w
-        sub.theta, sub.res = theta, _relative_residuals(ax, sub.x, theta)
+        sub.theta, sub.res = theta, residuals(ax, sub.x, theta)
     else:
         sub.lock(k - sub.locked_theta.size, tol)
     values = np.concatenate([sub.locked_theta, sub.theta])
@@ -245,6 +293,8 @@ def eigsh(
     probe_steps: int | None = None,
     M=None,
     model_dir=None,
+    sigma: float | None = None,
+    partial: bool = False,
 ) -> EigResult:
     """k smallest ("SA") or largest ("LA") eigenpairs of symmetric A.
 
@@ -256,7 +306,28 @@ def eigsh(
     "learned" (the shipped network's degree-``degree`` filter, default 12, same for all columns).
     "arpack": ``scipy.sparse.linalg.eigsh`` (seeded v0); "lobpcg": ``scipy.sparse.linalg.lobpcg``
     with the optional preconditioner ``M`` (e.g. a :func:`polynomial_preconditioner`, whose own
-    matvecs are added to the count).
+    matvecs are added to the count) and its own stopping rule ‖r_i‖ ≤ ``tol``.
+
+    ``sigma`` (shift-invert, explicit sparse A only): the method runs on (A − σI)⁻¹ from one
+    sparse LU factorisation and returns the k eigenvalues just above σ ("SA") or just below σ
+    ("LA"); ``matvecs`` then counts solves. Use it for clustered ends of wide spectra, e.g.
+    ``sigma=0`` for the smallest eigenvalues of an SPD stiffness matrix.
+
+    Raises
+    ------
+    EigNoConvergence
+        If some wanted pair misses ``tol`` after ``maxiter`` sweeps (the message names them and
+        the alternative). With ``partial=True`` a ``RuntimeWarning`` is issued instead and the
+        result comes back with ``converged=False``.
+    ValueError
+        For bad arguments, a non-symmetric A, or a ``sigma`` at which A − σI is singular.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> A = sp.diags(np.arange(1.0, 201.0))
+    >>> eigsh(A, k=3, which="SA", sigma=0.0).values.round(6)
+    array([1., 2., 3.])
     """
     operator = check_operator(A)
     n = operator.shape[0]
@@ -281,35 +352,98 @@ def eigsh(
         raise ValueError(f"probe_steps must be an integer >= 2, got {probe_steps!r}")
     if probe_steps < 2:
         raise ValueError(f"probe_steps must be an integer >= 2, got {probe_steps!r}")
+    if not isinstance(partial, bool):
+        raise ValueError(f"partial must be True or False, got {partial!r}")
     if not is_symmetric(operator, seed=seed):
         raise ValueError("A is not symmetric: eigsh needs a symmetric matrix")
-    counter = CountingOperator(operator)
+    target, solve_which = operator, which
+    if sigma is not None:
+        if M is not None:
+            raise ValueError("M (a preconditioner for A) cannot be combined with sigma")
+        target = _shift_inverted(operator, sigma)
+        solve_which = "LA" if which == "SA" else "SA"  # λ just above σ ↔ largest 1/(λ − σ)
+    counter = CountingOperator(target)
     rng = np.random.default_rng(seed)
     iterations = 0
     label = method
     if method == "filtered":
-        values, vectors, iterations = _filtered(
-            counter, k, which, degree, tol, seed, maxiter, filter, block, probe_steps, model_dir
-        )
+        shift = None if sigma is None else (operator, float(sigma))
+        options = (degree, tol, seed, maxiter, filter, block, probe_steps, model_dir, shift)
+        values, vectors, iterations = _filtered(counter, k, solve_which, *options)
         label = f"filtered-{filter}"
     elif method == "arpack":
-        values, vectors = spla.eigsh(
-            counter, k=k, which=which, tol=tol, v0=rng.standard_normal(n), maxiter=maxiter * n
-        )
+        try:
+            v0, limit, wh = rng.standard_normal(n), maxiter * n, solve_which
+            values, vectors = spla.eigsh(counter, k, which=wh, tol=tol, v0=v0, maxiter=limit)
+        except spla.ArpackNoConvergence as err:
+            values, vectors = err.eigenvalues, err.eigenvectors
     else:
         x0 = rng.standard_normal((n, k + max(8, k)))
-        values, vectors = spla.lobpcg(
-            counter, x0, M=M, largest=which == "LA", tol=None, maxiter=maxiter
-        )
+        with warnings.catch_warnings():  # non-convergence is reported below, once
+            warnings.simplefilter("ignore", UserWarning)
+            values, vectors = spla.lobpcg(
+                counter, x0, M=M, largest=solve_which == "LA", tol=tol, maxiter=maxiter
+            )
         order = np.argsort(values)
         values, vectors = values[order], vectors[:, order]
         values, vectors = (
-            (values[:k], vectors[:, :k]) if which == "SA" else (values[-k:], vectors[:, -k:])
+            (values[:k], vectors[:, :k]) if solve_which == "SA" else (values[-k:], vectors[:, -k:])
         )
+    if sigma is not None:
+        values = sigma + 1.0 / values
+        label = f"{label}-shift-invert"
     order = np.argsort(values)
     values, vectors = values[order], vectors[:, order]
     matvecs = counter.matvecs + (getattr(M, "matvecs", 0) if method == "lobpcg" else 0)
     residuals = _relative_residuals(operator @ vectors, vectors, values)
-    return EigResult(
-        values, vectors, matvecs, iterations, bool(np.all(residuals <= tol)), residuals, label
+    converged = values.size == k and bool(np.all(residuals <= tol))
+    result = EigResult(values, vectors, matvecs, iterations, converged, residuals, label)
+    if not converged:
+        _report_no_convergence(result, k, tol, which, sigma, partial)
+    return result
+
+
+def _shift_inverted(operator, sigma: object) -> spla.LinearOperator:
+    """(A − σI)⁻¹ as a ``LinearOperator`` applying one sparse LU factorisation (SuperLU)."""
+    if isinstance(sigma, bool) or not isinstance(sigma, int | float | np.integer | np.floating):
+        raise ValueError(f"sigma must be a real number, got {sigma!r}")
+    if not np.isfinite(sigma):
+        raise ValueError(f"sigma must be finite, got {sigma!r}")
+    if not sp.issparse(operator):
+        raise ValueError("sigma needs A as an explicit (sparse or dense) matrix to factorise")
+    shifted = (operator - float(sigma) * sp.identity(operator.shape[0], format="csr")).tocsc()
+    try:
+        lu = spla.splu(shifted)
+    except RuntimeError as err:  # SuperLU: "Factor is exactly singular"
+        raise ValueError(f"A - sigma*I is singular at sigma={sigma!r}: pick another sigma") from err
+
+    def solve(x: np.ndarray) -> np.ndarray:
+        return lu.solve(np.asarray(x, dtype=np.float64))
+
+    n = operator.shape[0]
+    return spla.LinearOperator((n, n), matvec=solve, matmat=solve, dtype=np.float64)
+
+
+def _report_no_convergence(
+    result: EigResult, k: int, tol: float, which: str, sigma, partial: bool
+) -> None:
+    """Raise :class:`EigNoConvergence` (or warn, ``partial=True``) naming the missed pairs."""
+    bad = np.flatnonzero(result.residuals > tol)
+    pairs = ", ".join(
+        f"#{i} (λ≈{result.values[i]:.6g}, residual {result.residuals[i]:.1e})" for i in bad[:8]
     )
+    more = f" and {bad.size - 8} more" if bad.size > 8 else ""
+    found = "" if result.values.size == k else f"; only {result.values.size} of {k} pairs found"
+    hint = ""
+    if sigma is None and which == "SA":
+        hint = (
+            "; for a clustered lower end of a wide spectrum use shift-invert, e.g. sigma=0 for "
+            "an SPD matrix (or method='arpack' with sigma)"
+        )
+    message = (
+        f"eigsh ({result.method}) did not converge to tol={tol:g} after {result.matvecs} "
+        f"matvecs: {bad.size} of {result.values.size} pairs missed it: {pairs}{more}{found}{hint}"
+    )
+    if not partial:
+        raise EigNoConvergence(message + " (pass partial=True for the partial result)", result)
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
