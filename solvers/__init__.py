@@ -19,6 +19,7 @@ _EXPORTS = {
     "FunmResult": "solvers.matfun",
     "eigsh": "solvers.eigen",
     "EigResult": "solvers.eigen",
+    "EigNoConvergence": "solvers.eigen",
     "probe": "solvers.probes",
     "SpectralProbe": "solvers.probes",
     "compare": "solvers.compare",

@@ -10,8 +10,7 @@ import scipy.sparse.linalg as spla
 
 import solvers.eigen
 from sciml.data.matrices import load_matrix
-from solvers import eigsh
-from solvers.eigen import EigNoConvergence
+from solvers import EigNoConvergence, eigsh
 
 
 @pytest.fixture(scope="module")
