@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -43,13 +45,25 @@ METHODS = ("none", *POLY_METHODS, "pyamg-sa", "ilu")
 FIELDS = ("iterations", "matvecs", "inner_products", "seconds", "converged")
 
 
+@contextmanager
+def _global_numpy_seed(seed: int) -> Iterator[None]:
+    """Seed NumPy's global RNG for a library that draws from it, then restore the caller's
+    state."""
+    state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(seed)  # noqa: NPY002
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+
+
 def _preconditioner(method: str, a: sp.csr_matrix, degree: int, seed: int, solver: str, model_dir):
     """(M, setup matvecs, counter of products inside M, work units per application)."""
     if method == "none":
         return None, 0, None, 0.0
     if method == "pyamg-sa":
-        np.random.seed(seed)  # noqa: NPY002 (pyamg draws its spectral-radius start vector here)
-        ml = pyamg.smoothed_aggregation_solver(a)
+        with _global_numpy_seed(seed):  # pyamg draws its spectral-radius start vector there
+            ml = pyamg.smoothed_aggregation_solver(a)
         return ml.aspreconditioner(cycle="V"), 0, None, 2.0 * ml.operator_complexity() + 1.0
     if method == "ilu":
         ilu = spla.spilu(a.tocsc(), drop_tol=1e-4, fill_factor=10)

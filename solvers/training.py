@@ -193,11 +193,12 @@ def train_model(
     ``TRAIN_UNROLL_CAP`` outer iterations in training only), keeping the epoch with the best
     validation loss; returns the model and a summary with the validation loss of the classical
     start polynomial (the untrained model, epoch 0) and of the kept one."""
-    torch.manual_seed(seed)
     train = make_examples(config, samples, seed, size)
     train.budget = train.budget.clamp(max=TRAIN_UNROLL_CAP)
     valid = make_examples(config, max(samples // 4, 8), seed + 10_000, size)
-    model = SpectralNet(config)
+    with torch.random.fork_rng(devices=[]):  # seeded here; the caller's torch RNG is untouched
+        torch.manual_seed(seed)
+        model = SpectralNet(config)
     with torch.no_grad():
         start_loss = float(loss(model, valid, slice(None)))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
