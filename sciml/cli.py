@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -44,6 +45,25 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _device(text: str) -> str:
+    """A torch device this machine has (``cpu``, ``cuda``, ``cuda:1``, ``mps``)."""
+    import torch
+
+    try:
+        device = torch.device(text)
+    except (RuntimeError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"expected a torch device such as cpu, cuda or cuda:0, got {text!r}"
+        ) from None
+    if device.type == "cuda" and not (
+        torch.cuda.is_available() and (device.index or 0) < torch.cuda.device_count()
+    ):
+        raise argparse.ArgumentTypeError(f"{text!r} is not available on this machine")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise argparse.ArgumentTypeError(f"{text!r} is not available on this machine")
+    return text
+
+
 def _data_generate(args: argparse.Namespace) -> int:
     from sciml.data.pde.store import generate_dataset, parse_shard
 
@@ -60,7 +80,8 @@ def _data_generate(args: argparse.Namespace) -> int:
         device=args.device,
     )
     if result.complete:
-        print(f"wrote {result.path} ({result.batches_computed} batches computed now)")
+        computed = result.batches_computed
+        print(f"wrote {result.path} ({computed} batch{'' if computed == 1 else 'es'} computed now)")
     else:
         print(
             f"{result.batches_done}/{result.batches_total} batches done; run again without "
@@ -70,9 +91,14 @@ def _data_generate(args: argparse.Namespace) -> int:
 
 
 def _data_info(args: argparse.Namespace) -> int:
-    from sciml.data.pde.store import dataset_info
+    from sciml.data.pde.store import describe_dataset
 
-    print(json.dumps(dataset_info(args.file), indent=2, default=str))
+    info = describe_dataset(args.file)
+    print(json.dumps(info, indent=2, default=str, ensure_ascii=False))
+    bad = {name: rows for name, rows in info["non_finite"].items() if rows}
+    if bad:
+        listed = "; ".join(f"{name}: samples {rows[:20]}" for name, rows in bad.items())
+        print(f"warning: NaN or Inf in {listed}", file=sys.stderr)
     return 0
 
 
@@ -310,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--out", required=True, help="output .h5 file")
     gen.add_argument("--shard", help="i/k: compute only this shard's batches")
-    gen.add_argument("--device", help="torch device for the torch solvers, e.g. cuda")
+    gen.add_argument("--device", type=_device, help="torch device for the torch solvers, e.g. cuda")
     gen.add_argument("--batch-size", type=_positive_int, help="samples per batch")
     gen.add_argument(
         "--param",
@@ -358,7 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--test-fraction", type=float, default=0.1)
     train.add_argument("--task", default="next-step", choices=("next-step", "final"))
     train.add_argument("--input-steps", type=_positive_int, default=1)
-    train.add_argument("--device", default="cpu")
+    train.add_argument("--device", type=_device, default="cpu")
     train.add_argument("--out", required=True, help="run folder (resumed if it holds this run)")
     train.set_defaults(run=_train)
 
@@ -383,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     refine.add_argument("--batch-size", type=_positive_int, default=16)
     refine.add_argument("--lr", type=float, default=3e-4)
     refine.add_argument("--seed", type=int, default=42)
-    refine.add_argument("--device", default="cpu")
+    refine.add_argument("--device", type=_device, default="cpu")
     refine.add_argument("--out", required=True, help="run folder (resumed if it holds this run)")
     refine.set_defaults(run=_refine)
 
@@ -396,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--extra-steps", type=_nonnegative_int, help="refined runs: steps past K (default: run's)"
     )
-    evaluate.add_argument("--device", default="cpu")
+    evaluate.add_argument("--device", type=_device, default="cpu")
     evaluate.set_defaults(run=_evaluate)
 
     demo = commands.add_parser("demo", help="run the demo and write a report")
@@ -449,6 +475,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sciml: interrupted; finished work is kept and a rerun resumes", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left (`sciml ... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

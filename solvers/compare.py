@@ -21,6 +21,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ import scipy.sparse.linalg as spla
 from solvers.baselines import chebyshev_from_probe
 from solvers.operators import CountingOperator, check_operator, is_symmetric
 from solvers.preconditioner import polynomial_preconditioner
+from solvers.registry import get_model
 
 POLY_METHODS = (
     "jacobi",
@@ -174,13 +176,16 @@ def compare(
     """Every method with every applicable solver (CG and MINRES for symmetric A with a positive
     diagonal, GMRES otherwise) on b = seeded standard normal; methods that cannot apply (e.g.
     a zero diagonal for Jacobi scaling) are reported with an ``error``."""
+    _check_settings(rtol, maxiter, model_dir)
     a = check_operator(a)
     if not sp.issparse(a):
         raise TypeError("compare needs an explicit sparse matrix (pyamg and ILU need entries)")
+    methods = methods or METHODS
+    if model_dir is not None and "learned" in methods:  # the user's models: refuse bad ones now
+        get_model("precond", degree, model_dir)
     symmetric = is_symmetric(a)
     spd_like = symmetric and bool(np.all(a.diagonal() > 0))
     solvers = solvers or (("cg", "minres") if spd_like else ("gmres",))
-    methods = methods or METHODS
     b = np.random.default_rng(seed).standard_normal(a.shape[0])
     out: dict[str, Any] = {
         "name": name,
@@ -209,6 +214,17 @@ def compare(
                 rows[method] = {"error": str(err)}
         out[solver] = rows
     return out
+
+
+def _check_settings(rtol: object, maxiter: object, model_dir) -> None:
+    """``ValueError``/``FileNotFoundError`` before any work for a tolerance outside (0, 1), a
+    non-positive iteration cap or a models folder that does not exist."""
+    if isinstance(rtol, bool) or not isinstance(rtol, int | float) or not 0.0 < rtol < 1.0:
+        raise ValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
+    if isinstance(maxiter, bool) or not isinstance(maxiter, int) or maxiter < 1:
+        raise ValueError(f"maxiter must be a positive integer, got {maxiter!r}")
+    if model_dir is not None and not Path(model_dir).is_dir():
+        raise FileNotFoundError(f"models folder {str(model_dir)!r} does not exist")
 
 
 def format_comparison(result: dict[str, Any]) -> str:
@@ -260,6 +276,7 @@ def compare_matrix(
     Unknown names raise ``ValueError`` from :func:`sciml.data.matrices.load_matrix`."""
     from sciml.data.matrices import load_matrix
 
+    _check_settings(rtol, maxiter, model_dir)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return compare(

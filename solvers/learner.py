@@ -21,6 +21,8 @@ interval).
 from __future__ import annotations
 
 import os
+import pickle
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -190,9 +192,22 @@ def save_model(model: SpectralNet, path: str | os.PathLike, summary: dict | None
 
 def load_model(path: str | os.PathLike) -> tuple[SpectralNet, dict]:
     """A saved :class:`SpectralNet` (``torch.load(weights_only=True)``) and its summary."""
-    payload = torch.load(Path(path), map_location="cpu", weights_only=True)
-    model = SpectralNet(ModelConfig(**payload["config"]))
-    model.load_state_dict(payload["state_dict"])
+    try:
+        payload = torch.load(Path(path), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        if zipfile.is_zipfile(path):  # a torch archive whose pickle needs arbitrary objects
+            raise ValueError(
+                f"{path} holds objects other than tensors and is refused for safety"
+            ) from None
+        raise ValueError(f"{path} is not a readable model file (not a torch file)") from err
+    except (RuntimeError, EOFError, OSError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"{path} is not a readable model file: {first}") from None
+    try:
+        model = SpectralNet(ModelConfig(**payload["config"]))
+        model.load_state_dict(payload["state_dict"])
+    except (KeyError, TypeError, RuntimeError) as err:
+        raise ValueError(f"{path} is not a learned-model file of this version: {err}") from None
     model.eval()
     return model, payload["summary"]
 

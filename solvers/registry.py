@@ -33,11 +33,14 @@ def _cached(path: str, mtime: float) -> SpectralNet:
 def get_model(task: str, degree: int, directory: str | os.PathLike | None = None) -> SpectralNet:
     """The model for (task, degree); ``ValueError`` listing the available ones if missing."""
     path = model_path(task, degree, directory)
+    if directory is not None and not Path(directory).is_dir():
+        raise FileNotFoundError(f"models folder {str(directory)!r} does not exist")
     if not path.is_file():
         have = ", ".join(f"{t} d={d}" for t, d in available_models(directory)) or "none"
         raise ValueError(
-            f"no learned model for task {task!r} at degree={degree} (available: {have}); "
-            "train one with `sciml precond train` or choose another method/degree"
+            f"no learned model for task {task!r} at degree={degree} in {path.parent} "
+            f"(available: {have}); train one with `sciml precond train` or choose another "
+            "method/degree"
         )
     return _cached(str(path), Path(path).stat().st_mtime)
 

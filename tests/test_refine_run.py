@@ -68,3 +68,18 @@ def test_refine_rejects_bad_settings_by_name(base_run, capsys):
     assert _refine(base_run, "other", "--data", str(burgers)) == 2
     assert "2-D, the data" in capsys.readouterr().err
     assert not (base_run / "other").exists()
+
+
+def test_refined_run_evaluates_from_another_working_directory(base_run, monkeypatch, capsys):
+    monkeypatch.chdir(base_run)  # refine with relative paths, as a user in that folder would
+    argv = ["--quiet", "refine", "base", "--steps", "1", "--extra-steps", "0", "--width", "4"]
+    argv += ["--depth", "2", "--epochs", "1", "--batch-size", "4", "--out", "runs/moved"]
+    assert main(argv) == 0
+    record = json.loads((base_run / "runs" / "moved" / "refine.json").read_text())
+    assert record["spec"]["base_run"] == "../../base"  # relative to the refined run's folder
+    monkeypatch.chdir(base_run / "runs")
+    capsys.readouterr()
+    assert main(["evaluate", "moved"]) == 0
+    assert "step 0 is the base operator" in capsys.readouterr().out
+    monkeypatch.chdir(base_run)
+    assert main(argv) == 0  # the same run again: recognised and resumed, not refused

@@ -152,10 +152,10 @@ def refine_run(
     )
     run_dir = Path(run_dir)
     record_path = run_dir / REFINE_FILE
-    record = {"spec": spec.to_dict(), "train": train_config.to_dict()}
+    record = {"spec": _stored_paths(spec, run_dir).to_dict(), "train": train_config.to_dict()}
     if record_path.exists():
-        found = json.loads(record_path.read_text())
-        if found.get("spec") != record["spec"]:
+        found, _ = read_refine_run(run_dir)
+        if _resolved(found) != _resolved(spec):
             raise FileExistsError(f"{run_dir} holds another refinement run; choose another --out")
     data = refinement_data(spec)
     x, h0, y = data.train
@@ -224,9 +224,37 @@ def read_refine_run(run_dir: str | os.PathLike) -> tuple[RefineSpec, TrainConfig
         raise FileNotFoundError(f"{run_dir} is not a refinement run (no {REFINE_FILE})")
     try:
         record = json.loads(path.read_text())
-        return RefineSpec.from_dict(record["spec"]), TrainConfig.from_dict(record["train"])
+        spec, train = RefineSpec.from_dict(record["spec"]), TrainConfig.from_dict(record["train"])
     except (KeyError, TypeError, json.JSONDecodeError) as err:
         raise ValueError(f"{path} is not a valid refinement record: {err}") from None
+    base_run = _from_run_dir(spec.base_run, run_dir)
+    data = None if spec.data is None else _from_run_dir(spec.data, run_dir)
+    return replace(spec, base_run=base_run, data=data), train
+
+
+def _stored_paths(spec: RefineSpec, run_dir: Path) -> RefineSpec:
+    """``spec`` with the base run and data paths relative to ``run_dir``, so that the record
+    holds wherever the command that reads it runs."""
+
+    def relative(path: str) -> str:
+        return os.path.relpath(Path(path).resolve(), run_dir.resolve())
+
+    data = None if spec.data is None else relative(spec.data)
+    return replace(spec, base_run=relative(spec.base_run), data=data)
+
+
+def _resolved(spec: RefineSpec) -> RefineSpec:
+    data = None if spec.data is None else str(Path(spec.data).resolve())
+    return replace(spec, base_run=str(Path(spec.base_run).resolve()), data=data)
+
+
+def _from_run_dir(path: str, run_dir: str | os.PathLike) -> str:
+    """A stored path read relative to the run folder (absolute ones as they are); records
+    written before paths were stored that way held them relative to the working directory."""
+    if Path(path).is_absolute():
+        return path
+    beside = Path(run_dir) / path
+    return str(beside) if beside.exists() or not Path(path).exists() else path
 
 
 def load_refined_operator(run_dir: str | os.PathLike, base: torch.nn.Module) -> RefinedOperator:

@@ -11,7 +11,9 @@ import dataclasses
 import json
 import math
 import os
+import pickle
 import time
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,8 +267,15 @@ def load_checkpoint(
         raise FileNotFoundError(f"no checkpoint at {path}")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if zipfile.is_zipfile(path):  # a torch archive whose pickle needs arbitrary objects
+            raise ValueError(
+                f"checkpoint {path} holds objects other than tensors and is refused for safety"
+            ) from None
+        raise ValueError(f"checkpoint {path} is unreadable or corrupt (not a torch file)") from err
     except Exception as err:
-        raise ValueError(f"checkpoint {path} is unreadable or corrupt: {err}") from err
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"checkpoint {path} is unreadable or corrupt: {first}") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path} is not a sciml checkpoint (no format {CHECKPOINT_FORMAT!r})")
     missing = sorted({"epoch", "model", "model_config"} - set(state))

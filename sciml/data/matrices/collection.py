@@ -34,6 +34,7 @@ import scipy.sparse.linalg as spla
 SOURCES = ("suitesparse", "pyamg", "generator")
 SYMMETRY_RTOL = 1e-12
 DENSE_LIMIT = 500  # matrix_info: dense eigvalsh up to this n, sparse LU + eigsh beyond
+MAX_ROWS = 2**24  # generated matrices: ~16.8M rows, a few GB at the stencils' nnz per row
 
 
 @dataclass(frozen=True)
@@ -158,12 +159,23 @@ def _size(text: str, name: str) -> int:
     return value
 
 
+def _check_rows(rows: int, name: str) -> None:
+    """Refuse, before allocating, a generated matrix of more than ``MAX_ROWS`` rows."""
+    if rows > MAX_ROWS:
+        raise ValueError(
+            f"{name!r} would have {rows:,} rows; generated matrices are limited to "
+            f"{MAX_ROWS:,} rows (a few GB), pick a smaller size"
+        )
+
+
 def _pyamg_poisson(name: str, grid: str) -> sp.csr_matrix:
     from pyamg.gallery import poisson
 
     from sciml.data.matrices.generators import _clean
 
-    return _clean(poisson(tuple(_size(g, name) for g in grid.split("x")), format="csr"))
+    shape = tuple(_size(g, name) for g in grid.split("x"))
+    _check_rows(int(np.prod(shape, dtype=object)), name)
+    return _clean(poisson(shape, format="csr"))
 
 
 def _pyamg_elasticity(
@@ -178,6 +190,7 @@ def _pyamg_elasticity(
     if nu >= 0.5:
         raise ValueError(f"nu must lie in (-1, 0.5), got {nu!r}")
     grid = (_size(nx, name), _size(ny, name))
+    _check_rows(2 * grid[0] * grid[1], name)
     if grid[0] > grid[1]:  # pyamg 5.4 indexes out of bounds there
         raise ValueError(f"{name!r}: pyamg's linear_elasticity needs N <= M in N x M; "
                          f"use 'pyamg/elasticity-{ny}x{nx}' (the same domain turned by 90°)")
@@ -195,8 +208,13 @@ def _pyamg_diffusion(
     theta = _real(theta, "theta")
     if type not in ("FE", "FD"):
         raise ValueError(f"type must be 'FE' or 'FD', got {type!r}")
+    grid = (_size(nx, name), _size(ny, name))
+    _check_rows(grid[0] * grid[1], name)
     stencil = diffusion_stencil_2d(epsilon=epsilon, theta=theta, type=type)
-    return _clean(stencil_grid(stencil, (_size(nx, name), _size(ny, name)), format="csr"))
+    return _clean(stencil_grid(stencil, grid, format="csr"))
+
+
+_GRID_DIMS = {"poisson2d": 2, "anisotropic2d": 2, "darcy": 2, "poisson3d": 3}  # rows = N^d
 
 
 def _generator(function: str) -> Callable[..., sp.csr_matrix]:
@@ -204,7 +222,9 @@ def _generator(function: str) -> Callable[..., sp.csr_matrix]:
         from sciml.data.matrices import generators
 
         *words, size = groups
-        return getattr(generators, function)(*words, _size(size, name), **params)
+        n = _size(size, name)
+        _check_rows(n ** _GRID_DIMS.get(function, 1), name)
+        return getattr(generators, function)(*words, n, **params)
 
     return build
 

@@ -60,6 +60,16 @@ class PDEGenerator:
             merged[key] = _coerce(key, value, self.defaults[key])
         return merged
 
+    @property
+    def takes_device(self) -> bool:
+        """Whether ``generate`` computes in torch and takes a ``device``."""
+        return "device" in inspect.signature(self.generate).parameters
+
+    def check_device(self, device: str | None) -> None:
+        """``ValueError`` if a device other than the CPU is asked of a NumPy generator."""
+        if device not in (None, "cpu") and not self.takes_device:
+            raise ValueError(f"{self.name} runs on the CPU only; leave device unset")
+
     def check_resolution(self, resolution: int) -> None:
         if not isinstance(resolution, int | np.integer) or resolution < self.min_resolution:
             raise ValueError(
@@ -108,8 +118,7 @@ def draw(
     generator.check_resolution(resolution)
     rngs = [sample_rng(seed, i) for i in indices]
     extra = {}
-    if device is not None:
-        if "device" not in inspect.signature(generator.generate).parameters:
-            raise ValueError(f"{generator.name} runs on the CPU only; leave device unset")
+    generator.check_device(device)
+    if device is not None and generator.takes_device:
         extra["device"] = device
     return generator.generate(rngs, resolution, **generator.params(params), **extra)

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 import sciml
 from sciml.data.pde import get_generator
 from sciml.data.pde.base import PDEGenerator, draw
+from sciml.data.pde.checks import check_params, check_seed
 from sciml.data.pde.dataset import ArrayPairs, FieldDataset, TrajectoryPairs
 from sciml.data.pde.readers import open_external, open_h5
 
@@ -75,12 +76,17 @@ def generate_dataset(
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     generator.check_resolution(resolution)
+    seed = check_seed(seed)
     merged = generator.params(params)
+    check_params(generator.name, merged)
     batch = batch_size or generator.batch_size
     if not isinstance(batch, int) or batch < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch!r}")
+    generator.check_device(device)
     index, count = shard or (0, 1)
     out = Path(out)
+    if out.is_dir():
+        raise ValueError(f"out={str(out)!r} is a folder; name the .h5 file to write")
     meta = {
         "equation": generator.name,
         "generator_version": generator.version,
@@ -226,6 +232,54 @@ def dataset_info(path: str | os.PathLike) -> dict[str, Any]:
             name: {"shape": list(obj.shape), "dtype": str(obj.dtype)} for name, obj in _walk(f)
         }
     return info
+
+
+def describe_dataset(path: str | os.PathLike) -> dict[str, Any]:
+    """What ``sciml data info`` prints, for every format :func:`open_dataset` reads.
+
+    A sciml HDF5 file gives :func:`dataset_info`; another format (neuraloperator ``.pt``,
+    PDEBench, The Well) gives its samples, grid and field shapes. Both add ``non_finite``:
+    per field the indices of the samples holding NaN or Inf (empty lists when all are finite).
+    """
+    path = Path(path)
+    if path.suffix != ".pt":
+        with open_h5(path) as f:
+            ours = f.attrs.get("format") == FORMAT
+        if ours:
+            info = dataset_info(path)
+            fields = dict.fromkeys(info["input_fields"] + info["target_fields"])
+            with open_h5(path) as f:
+                info["non_finite"] = {name: _non_finite_rows(f[name]) for name in fields}
+            return info
+    dataset = open_dataset(path)
+    bad: dict[str, list[int]] = {"input": [], "target": []}
+    for index in range(len(dataset)):
+        for label, value in zip(bad, dataset.source.pair(index), strict=True):
+            if not np.isfinite(value).all():
+                bad[label].append(index)
+    x, y = dataset.source.pair(0)
+    return {
+        "file": str(path),
+        "format": "external",
+        "samples": len(dataset),
+        "spatial_dims": dataset.spatial_dims,
+        "resolution": dataset.native_resolution,
+        "input_shape": list(np.shape(x)),
+        "target_shape": list(np.shape(y)),
+        "attrs": dict(dataset.attrs),
+        "non_finite": bad,
+    }
+
+
+def _non_finite_rows(array: h5py.Dataset, chunk: int = 256) -> list[int]:
+    """Indices i along the first axis where array[i] holds NaN or Inf (read ``chunk`` rows at
+    a time)."""
+    bad: list[int] = []
+    for start in range(0, array.shape[0], chunk):
+        block = np.asarray(array[start : start + chunk])
+        finite = np.isfinite(block.reshape(block.shape[0], -1)).all(axis=1)
+        bad.extend(int(start + i) for i in np.flatnonzero(~finite))
+    return bad
 
 
 def _walk(group: h5py.Group, prefix: str = ""):
