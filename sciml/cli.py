@@ -14,9 +14,54 @@ from typing import Any
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FileExistsError, FloatingPointError)
 
 
+DESCRIPTION = """\
+Scientific machine learning from the command line: generate PDE datasets (Darcy, Burgers,
+Navier-Stokes, Kolmogorov), train neural operators on them at several resolutions and refine
+them iteratively (IRNO), explore a sparse-matrix collection, compare learned polynomial
+preconditioners with classical ones (AutoSpec), search for randomized linear-algebra
+algorithms (RL4RLA), and run the benchmarks.
+
+`sciml demo` runs a small tour of everything; `sciml COMMAND --help` shows a command's options.
+"""
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults in the help of options that have one (not of flags or empty lists)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False or action.default == []:
+            return None if action.help == "(default: %(default)s)" else action.help
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        if action.help is None and action.option_strings:
+            action.help = "(default: %(default)s)"  # _HelpFormatter drops it without a default
+        return action
+
     def error(self, message: str) -> None:  # one line, exit code 2
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _share_global_flags(parser: argparse.ArgumentParser) -> None:
+    """Accept ``--quiet`` after the sub-command too (``sciml data generate ... --quiet``); a
+    suppressed default keeps the value given before the sub-command."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if any(isinstance(a, argparse._SubParsersAction) for a in sub._actions):
+                    _share_global_flags(sub)
+                else:
+                    sub.add_argument(
+                        "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars",
+                    )
 
 
 def _param(text: str) -> tuple[str, Any]:
@@ -106,10 +151,11 @@ def _matrices_list(args: argparse.Namespace) -> int:
     from sciml.data.matrices import list_matrices
 
     rows = list_matrices()
-    print(f"{'name':<28} {'n':>8} {'nnz':>10}  sym  spd  {'source':<11} kind")
+    width = max(len("name"), *(len(m.name) for m in rows))
+    print(f"{'name':<{width}} {'n':>8} {'nnz':>10}  sym  spd  {'source':<11} kind")
     for m in rows:
         print(
-            f"{m.name:<28} {m.n:>8} {m.nnz:>10}  {'yes' if m.symmetric else 'no':<4} "
+            f"{m.name:<{width}} {m.n:>8} {m.nnz:>10}  {'yes' if m.symmetric else 'no':<4} "
             f"{'yes' if m.spd else 'no':<4} {m.source:<11} {m.kind}"
         )
     return 0
@@ -118,7 +164,8 @@ def _matrices_list(args: argparse.Namespace) -> int:
 def _matrices_info(args: argparse.Namespace) -> int:
     from sciml.data.matrices import matrix_info
 
-    print(json.dumps(matrix_info(args.name, **dict(args.param)), indent=2, default=str))
+    info = matrix_info(args.name, **dict(args.param))
+    print(json.dumps(info, indent=2, default=str, ensure_ascii=False))
     return 0
 
 
@@ -322,7 +369,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="sciml", description=__doc__)
+    parser = _Parser(prog="sciml", description=DESCRIPTION)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -457,11 +504,14 @@ def build_parser() -> argparse.ArgumentParser:
     peval.add_argument("--json", help="write the comparison here")
     peval.set_defaults(run=_precond_eval)
 
+    from benchmarks import benchmark_names
+
     bench = commands.add_parser("bench", help="run a benchmark script from benchmarks/")
-    bench.add_argument("name", help="e.g. data")
+    bench.add_argument("name", help=f"one of: {', '.join(benchmark_names())}")
     bench.add_argument("--json", help="write the figures to this JSON file")
     bench.add_argument("--quick", action="store_true", help="the small, CPU-sized variant")
     bench.set_defaults(run=_bench)
+    _share_global_flags(parser)
     return parser
 
 

@@ -109,16 +109,19 @@ def draw(
     seed: int,
     params: Mapping[str, Any] | None = None,
     device: str | None = None,
+    progress: bool = False,
 ) -> dict[str, np.ndarray]:
     """Samples ``indices`` of the dataset ``(generator, resolution, seed, params)``.
 
     ``device`` (e.g. ``"cuda"``) goes to generators that compute in torch and is refused by
-    the others.
+    the others; ``progress`` shows the time stepping of the generators that report it.
     """
     generator.check_resolution(resolution)
     rngs = [sample_rng(seed, i) for i in indices]
-    extra = {}
+    extra: dict[str, Any] = {}
     generator.check_device(device)
     if device is not None and generator.takes_device:
         extra["device"] = device
+    if progress and "progress" in inspect.signature(generator.generate).parameters:
+        extra["progress"] = True
     return generator.generate(rngs, resolution, **generator.params(params), **extra)

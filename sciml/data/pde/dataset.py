@@ -105,6 +105,18 @@ class FieldDataset(Dataset):
         if self.resolution is not None:
             check_resolution(self.native_resolution, self.resolution, self.method)
 
+    def __repr__(self) -> str:  # a summary; the dataclass default would print every array
+        equation = self.attrs.get("equation", "external data")
+        native = self.native_resolution
+        view = "" if self.resolution in (None, native) else f", {self.method} view of {native}"
+        fields = ""
+        if "input_fields" in self.attrs:
+            fields = f", {list(self.attrs['input_fields'])} -> {list(self.attrs['target_fields'])}"
+        return (
+            f"FieldDataset({self.name!r}: {equation}, {len(self)} samples, "
+            f"grid {self.grid_resolution}^{self.spatial_dims}{view}{fields})"
+        )
+
     @property
     def grid_resolution(self) -> int:
         return self.native_resolution if self.resolution is None else self.resolution

@@ -107,7 +107,7 @@ def generate_dataset(
     bar = tqdm(mine, desc=f"{name} {resolution}", unit="batch", disable=not progress)
     for b in bar:
         indices = range(b * batch, min((b + 1) * batch, n))
-        sample = draw(generator, indices, resolution, seed, merged, device)
+        sample = draw(generator, indices, resolution, seed, merged, device, progress)
         for field_name, values in sample.items():
             bad = ~np.isfinite(values).reshape(len(values), -1).all(axis=1)
             if bad.any():
