@@ -59,7 +59,9 @@ def _share_global_flags(parser: argparse.ArgumentParser) -> None:
                     _share_global_flags(sub)
                 else:
                     sub.add_argument(
-                        "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        "--quiet",
+                        action="store_true",
+                        default=argparse.SUPPRESS,
                         help="no progress bars",
                     )
 
@@ -88,6 +90,23 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
+
+
+def _file_to_write(text: str) -> str:
+    """A file path to write: not an existing folder, not inside a file."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder; name the file to write")
+    if any(parent.is_file() for parent in path.parents):
+        raise argparse.ArgumentTypeError(f"{text!r} lies inside a file, not a folder")
+    return text
+
+
+def _folder_to_write(text: str) -> str:
+    """A folder path to write into: not an existing file."""
+    if Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is a file; name a folder")
+    return text
 
 
 def _device(text: str) -> str:
@@ -381,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--n", type=_positive_int, required=True, help="number of samples")
     gen.add_argument("--resolution", type=_positive_int, required=True, help="grid points per axis")
     gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--out", required=True, help="output .h5 file")
+    gen.add_argument("--out", type=_file_to_write, required=True, help="output .h5 file")
     gen.add_argument("--shard", help="i/k: compute only this shard's batches")
     gen.add_argument("--device", type=_device, help="torch device for the torch solvers, e.g. cuda")
     gen.add_argument("--batch-size", type=_positive_int, help="samples per batch")
@@ -432,7 +451,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--task", default="next-step", choices=("next-step", "final"))
     train.add_argument("--input-steps", type=_positive_int, default=1)
     train.add_argument("--device", type=_device, default="cpu")
-    train.add_argument("--out", required=True, help="run folder (resumed if it holds this run)")
+    train.add_argument(
+        "--out",
+        type=_folder_to_write,
+        required=True,
+        help="run folder (resumed if it holds this run)",
+    )
     train.set_defaults(run=_train)
 
     refine = commands.add_parser(
@@ -457,7 +481,12 @@ def build_parser() -> argparse.ArgumentParser:
     refine.add_argument("--lr", type=float, default=3e-4)
     refine.add_argument("--seed", type=int, default=42)
     refine.add_argument("--device", type=_device, default="cpu")
-    refine.add_argument("--out", required=True, help="run folder (resumed if it holds this run)")
+    refine.add_argument(
+        "--out",
+        type=_folder_to_write,
+        required=True,
+        help="run folder (resumed if it holds this run)",
+    )
     refine.set_defaults(run=_refine)
 
     evaluate = commands.add_parser("evaluate", help="test a trained run at several resolutions")
@@ -465,7 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", help="dataset file (default: the run's own)")
     evaluate.add_argument("--resolutions", type=_int_list, help="default: the run's")
     evaluate.add_argument("--method", choices=("stride", "spectral"), help="default: the run's")
-    evaluate.add_argument("--json", help="write the errors here (and a PNG beside it)")
+    evaluate.add_argument(
+        "--json", type=_file_to_write, help="write the errors here (and a PNG beside it)"
+    )
     evaluate.add_argument(
         "--extra-steps", type=_nonnegative_int, help="refined runs: steps past K (default: run's)"
     )
@@ -473,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(run=_evaluate)
 
     demo = commands.add_parser("demo", help="run the demo and write a report")
-    demo.add_argument("--out", default="demo-out", help="report folder (default: demo-out)")
+    demo.add_argument("--out", type=_folder_to_write, default="demo-out", help="report folder")
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(run=_demo)
 
@@ -485,14 +516,18 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--seed", type=int, default=42)
     disc.add_argument("--budget", type=_positive_int, help="simulations per inserted instruction")
     disc.add_argument("--workers", type=_positive_int, default=1, help="parallel playouts")
-    disc.add_argument("--json", help="write found/simulations/seconds/nodes/program here")
+    disc.add_argument(
+        "--json", type=_file_to_write, help="write found/simulations/seconds/nodes/program here"
+    )
     disc.set_defaults(run=_discover)
 
     precond = commands.add_parser(
         "precond", help="learned polynomial preconditioners (AutoSpec)"
     ).add_subparsers(dest="action", required=True, parser_class=_Parser)
     ptrain = precond.add_parser("train", help="retrain the shipped models into a folder")
-    ptrain.add_argument("--out", default="autospec-models", help="folder for the .pt files")
+    ptrain.add_argument(
+        "--out", type=_folder_to_write, default="autospec-models", help="folder for the .pt files"
+    )
     ptrain.add_argument("--seed", type=int, default=0)
     ptrain.set_defaults(run=_precond_train)
     peval = precond.add_parser("eval", help="compare every method on one matrix")
@@ -501,14 +536,14 @@ def build_parser() -> argparse.ArgumentParser:
     peval.add_argument("--rtol", type=float, default=1e-8)
     peval.add_argument("--seed", type=int, default=0)
     peval.add_argument("--models", help="folder of retrained models (default: shipped)")
-    peval.add_argument("--json", help="write the comparison here")
+    peval.add_argument("--json", type=_file_to_write, help="write the comparison here")
     peval.set_defaults(run=_precond_eval)
 
     from benchmarks import benchmark_names
 
     bench = commands.add_parser("bench", help="run a benchmark script from benchmarks/")
     bench.add_argument("name", help=f"one of: {', '.join(benchmark_names())}")
-    bench.add_argument("--json", help="write the figures to this JSON file")
+    bench.add_argument("--json", type=_file_to_write, help="write the figures to this JSON file")
     bench.add_argument("--quick", action="store_true", help="the small, CPU-sized variant")
     bench.set_defaults(run=_bench)
     _share_global_flags(parser)

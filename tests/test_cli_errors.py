@@ -140,3 +140,14 @@ def test_closed_stdout_pipe_ends_quietly():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_json_or_out_naming_the_wrong_kind_of_path_is_refused_before_work(tmp_path, capsys):
+    err = refused(capsys, ["precond", "eval", "--matrix", "nos4", "--json", str(tmp_path)])
+    assert "is a folder" in err
+    afile = tmp_path / "a.txt"
+    afile.write_text("x")
+    err = refused(capsys, ["precond", "eval", "--matrix", "nos4", "--json", str(afile / "b.json")])
+    assert "inside a file" in err
+    assert "is a file" in refused(capsys, ["demo", "--out", str(afile)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
