@@ -4,7 +4,12 @@
 S = D^{-1/2} (Jacobi scaling, explicit matrices) or I; p is a learned or classical polynomial of
 degree d in the scaled operator, fitted to a seeded spectral probe of it. For CG/MINRES, M must
 be SPD: p > 0 is checked on [0, u] (u the probe's upper bound); a failing polynomial is replaced
-by the Chebyshev iteration on the probe interval with a warning.
+by the Chebyshev iteration on the probe interval with a warning (``method`` then names the
+polynomial actually used, ``requested_method`` the one asked for).
+
+Setup costs are counted like a solve: ``setup_matvecs`` and ``setup_reductions`` (global inner
+products) of the probe, of Arnoldi for gmres-poly and, for a ``LinearOperator``, of the
+symmetry test (two products, one reduction).
 """
 
 from __future__ import annotations
@@ -30,20 +35,23 @@ from solvers.operators import (
     jacobi_scaling,
     scaled_operator,
 )
-from solvers.probes import SpectralProbe, probe
+from solvers.probes import SpectralProbe, krylov_reductions, probe
 from solvers.recurrences import RecurrencePolynomial
 from solvers.registry import get_model, predict
 
 METHODS = ("learned", "chebyshev", "neumann", "jacobi", "gmres-poly", "least-squares")
 SOLVERS = ("auto", "cg", "minres", "gmres")
 POSITIVITY_GRID = 2001
+SYMMETRY_TEST_COST = (2, 1)  # (matvecs, reductions) of is_symmetric on a LinearOperator
 
 
 class PolynomialPreconditioner(spla.LinearOperator):
     """M X = S p(SAS)(S X). ``matvecs`` counts products with A made by applications (a block of
-    m columns counts m), ``setup_matvecs`` those of the probe (and Arnoldi for gmres-poly);
-    ``polynomial`` has ``evaluate(λ)`` on the scaled spectrum, ``interval`` is the probe's
-    [θ_min, u] (None for Jacobi, which needs no probe)."""
+    m columns counts m), ``setup_matvecs`` and ``setup_reductions`` those of the setup (probe,
+    Arnoldi for gmres-poly, symmetry test of a ``LinearOperator``); ``method`` is the polynomial
+    used, ``requested_method`` the one asked for (they differ after a fallback); ``polynomial``
+    has ``evaluate(λ)`` on the scaled spectrum, ``interval`` is the probe's [θ_min, u] (None
+    for Jacobi, which needs no probe)."""
 
     def __init__(
         self,
@@ -55,6 +63,8 @@ class PolynomialPreconditioner(spla.LinearOperator):
         probe_result: SpectralProbe | None,
         setup_matvecs: int,
         symmetric: bool,
+        setup_reductions: int = 0,
+        requested_method: str | None = None,
     ):
         super().__init__(dtype=np.dtype(np.float64), shape=operator.shape)
         self.operator = operator
@@ -63,6 +73,8 @@ class PolynomialPreconditioner(spla.LinearOperator):
         self.method = method
         self.probe = probe_result
         self.setup_matvecs = setup_matvecs
+        self.setup_reductions = setup_reductions
+        self.requested_method = requested_method or method
         self.symmetric = symmetric
 
     @property
@@ -157,6 +169,7 @@ def polynomial_preconditioner(
         raise ValueError(f"scaling must be 'auto', 'jacobi' or 'none', got {scaling!r}")
     explicit = sp.issparse(operator)
     symmetric = is_symmetric(operator, seed=seed)
+    check_matvecs, check_reductions = (0, 0) if explicit else SYMMETRY_TEST_COST
     if solver == "auto":
         solver = "cg" if symmetric else "gmres"
     spd_path = solver in ("cg", "minres")
@@ -185,8 +198,9 @@ def polynomial_preconditioner(
             jacobi_polynomial(),
             method=method,
             probe_result=None,
-            setup_matvecs=0,
+            setup_matvecs=check_matvecs,
             symmetric=symmetric,
+            setup_reductions=check_reductions,
         )
     result = probe(scaled, steps=probe_steps, seed=seed, symmetric=symmetric)
     if not result.upper > 0.0:
@@ -200,7 +214,11 @@ def polynomial_preconditioner(
             f"solver={solver!r} needs a positive definite matrix"
         )
     polynomial = _polynomial(method, counter, result, degree, seed, model_dir)
-    setup = result.matvecs + counter.matvecs
+    setup = check_matvecs + result.matvecs + counter.matvecs
+    reductions = check_reductions + result.reductions
+    if counter.matvecs:  # Arnoldi of gmres-poly
+        reductions += krylov_reductions(counter.matvecs)
+    requested = method
     if spd_path and not _is_positive(polynomial, result.upper, result.ritz):
         warnings.warn(
             f"the {method} polynomial is not positive on [0, {result.upper:.3g}], so M would not "
@@ -218,4 +236,6 @@ def polynomial_preconditioner(
         probe_result=result,
         setup_matvecs=setup,
         symmetric=symmetric,
+        setup_reductions=reductions,
+        requested_method=requested,
     )
