@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from solvers.autodegree import choose_degree
 from solvers.baselines import (
     chebyshev_from_probe,
     gmres_polynomial,
@@ -37,11 +38,12 @@ from solvers.operators import (
 )
 from solvers.probes import SpectralProbe, krylov_reductions, probe
 from solvers.recurrences import RecurrencePolynomial
-from solvers.registry import get_model, predict
+from solvers.registry import available_models, get_model, predict
 
 METHODS = ("learned", "chebyshev", "neumann", "jacobi", "gmres-poly", "least-squares")
 SOLVERS = ("auto", "cg", "minres", "gmres")
 POSITIVITY_GRID = 2001
+AUTO_DEGREES = {"learned": (), "chebyshev": (5, 10, 20)}  # learned: the shipped degrees
 SYMMETRY_TEST_COST = (2, 1)  # (matvecs, reductions) of is_symmetric on a LinearOperator
 
 
@@ -131,6 +133,16 @@ def _polynomial(method: str, operator, result: SpectralProbe, degree: int, seed:
     return gmres_polynomial(operator, start, degree)
 
 
+def _auto_degree(method, counter, result, seed, directory, reduction_cost: float) -> int:
+    """:func:`solvers.autodegree.choose_degree` over the degrees available for ``method``."""
+    if method == "learned":
+        degrees = [d for task, d in available_models(directory) if task == "precond"]
+    else:
+        degrees = list(AUTO_DEGREES["chebyshev"])
+    candidates = {d: _polynomial(method, counter, result, d, seed, directory) for d in degrees}
+    return choose_degree(candidates, result, reduction_cost)
+
+
 def _is_positive(polynomial, upper: float, ritz: np.ndarray) -> bool:
     """p > 0 on a grid of (0, u] and at the Ritz values (p(0) is the limit of the grid)."""
     lam = np.concatenate([np.linspace(0.0, upper, POSITIVITY_GRID)[1:], ritz[ritz > 0]])
@@ -140,7 +152,7 @@ def _is_positive(polynomial, upper: float, ritz: np.ndarray) -> bool:
 
 def polynomial_preconditioner(
     A,
-    degree: int = 10,
+    degree: int | str = 10,
     method: str = "learned",
     seed: int = 0,
     *,
@@ -148,6 +160,7 @@ def polynomial_preconditioner(
     scaling: str = "auto",
     probe_steps: int = 20,
     model_dir=None,
+    reduction_cost: float = 1.0,
 ) -> PolynomialPreconditioner:
     """M ≈ A⁻¹ as a ``LinearOperator`` for ``cg/minres`` (SPD A) or ``gmres``.
 
@@ -158,9 +171,20 @@ def polynomial_preconditioner(
     diagonal, positive probe spectrum) and get an SPD M; "gmres" any A; "auto" picks "cg" for
     symmetric A. ``scaling``: "jacobi" (S = D^{-1/2}, needs an explicit matrix with nonzero
     diagonal), "none", or "auto" (Jacobi when possible).
+    ``degree="auto"`` (learned or chebyshev, CG/MINRES): the degree among 0 (no polynomial:
+    plain or Jacobi-scaled CG, ``method`` "identity"/"jacobi") and the available ones with the
+    least predicted cost iterations·(d + 1 + 3·``reduction_cost``) on the probed spectrum, see
+    :mod:`solvers.autodegree`; the probe is counted in ``setup_matvecs`` whatever is chosen.
     """
     operator = check_operator(A)
-    degree = check_degree(degree)
+    auto = isinstance(degree, str) and degree == "auto"
+    degree = 1 if auto else check_degree(degree)
+    if auto and method not in AUTO_DEGREES:
+        raise ValueError(
+            f"degree='auto' needs method 'learned' or 'chebyshev', got method={method!r}"
+        )
+    if not (np.isfinite(reduction_cost) and reduction_cost >= 0.0):
+        raise ValueError(f"reduction_cost must be a finite number >= 0, got {reduction_cost!r}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if solver not in SOLVERS:
@@ -173,6 +197,10 @@ def polynomial_preconditioner(
     if solver == "auto":
         solver = "cg" if symmetric else "gmres"
     spd_path = solver in ("cg", "minres")
+    if auto and not spd_path:
+        raise ValueError(
+            f"degree='auto' models CG: it needs solver 'cg' or 'minres', got {solver!r}"
+        )
     if spd_path and not symmetric:
         raise ValueError(
             f"A is not symmetric: solver={solver!r} needs a symmetric positive "
@@ -213,12 +241,26 @@ def polynomial_preconditioner(
             f"A is indefinite: the probe found a Ritz value {result.lower:.3g} <= 0, but "
             f"solver={solver!r} needs a positive definite matrix"
         )
+    requested = method
+    if auto:
+        degree = _auto_degree(method, counter, result, seed, model_dir, reduction_cost)
+        if degree == 0:
+            return PolynomialPreconditioner(
+                counter,
+                scale,
+                jacobi_polynomial(),
+                method="jacobi" if use_scaling else "identity",
+                probe_result=result,
+                setup_matvecs=check_matvecs + result.matvecs,
+                symmetric=symmetric,
+                setup_reductions=check_reductions + result.reductions,
+                requested_method=requested,
+            )
     polynomial = _polynomial(method, counter, result, degree, seed, model_dir)
     setup = check_matvecs + result.matvecs + counter.matvecs
     reductions = check_reductions + result.reductions
     if counter.matvecs:  # Arnoldi of gmres-poly
         reductions += krylov_reductions(counter.matvecs)
-    requested = method
     if spd_path and not _is_positive(polynomial, result.upper, result.ritz):
         warnings.warn(
             f"the {method} polynomial is not positive on [0, {result.upper:.3g}], so M would not "
