@@ -15,6 +15,14 @@ synthetic diagonal operators; the real matrices are never seen in training).
   with the Chebyshev filter ("filtered") and with the learned filter ("filtered+learned"; both
   with locking and a degree per column, at most 12), ARPACK, LOBPCG, LOBPCG with the learned
   preconditioner (smallest ones).
+- ``heldout``: operators the models never saw (seeds 1001–1007; training draws its spectra from
+  seeds 0 and 10 000), each handed to ``polynomial_preconditioner`` as a matrix-free
+  ``LinearOperator`` that counts its products (symmetry test and probe included): outlier
+  spectra (a bulk plus a few large isolated eigenvalues), badly scaled operators D K D, rotated
+  anisotropic diffusion, 3D Poisson, a clustered spectrum and a Darcy field. CG to rtol 1e-8 with
+  the learned degree-10 polynomial, Chebyshev of degree 10 on the same probe, and
+  ``degree="auto"`` with a reduction costing one matvec (ρ = 1) and nothing (ρ = 0); the
+  references are plain CG and Jacobi-CG (the diagonal is given to the reference only).
 - ``summary``: the issue's targets on the median real SPD matrix, met or missed, with ratios;
   global reductions include every setup (probe, Arnoldi); a preconditioner that fell back to
   another polynomial is counted as the one used (``method_used``, ``fallbacks``), and a learned
@@ -34,9 +42,20 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 from tqdm.auto import tqdm
 
-from sciml.data.matrices import list_matrices, load_matrix
+from sciml.data.matrices import (
+    anisotropic2d,
+    darcy,
+    list_matrices,
+    load_matrix,
+    poisson2d,
+    poisson3d,
+    synthetic,
+    synthetic_symmetric,
+)
 from solvers.compare import compare
 from solvers.eigen import eigsh
 from solvers.matfun import funm, scalar_function
@@ -101,6 +120,99 @@ def preconditioning(quick: bool, progress: bool) -> list[dict[str, Any]]:
             warnings.simplefilter("ignore", RuntimeWarning)
             result = compare(a, name=name, solvers=solvers, degree=DEGREE, maxiter=20_000)
         rows.append({**result, "kind": kind, "params": params})
+    return rows
+
+
+HELDOUT_METHODS = (
+    ("learned", {"degree": DEGREE, "method": "learned"}),
+    ("chebyshev", {"degree": DEGREE, "method": "chebyshev"}),
+    ("auto", {"degree": "auto", "method": "learned", "reduction_cost": 1.0}),
+    ("auto-matvecs", {"degree": "auto", "method": "learned", "reduction_cost": 0.0}),
+)
+
+
+def _badly_scaled(a: sp.csr_matrix, seed: int, decades: float) -> sp.csr_matrix:
+    """D A D with log10 of the diagonal D uniform in [−decades, decades]."""
+    d = sp.diags(10.0 ** np.random.default_rng(seed).uniform(-decades, decades, a.shape[0]))
+    return sp.csr_matrix(d @ a @ d)
+
+
+def heldout_cases() -> list[tuple[str, sp.csr_matrix]]:
+    """The seeded held-out operators (module docstring)."""
+    bulk5 = np.random.default_rng(1001).uniform(1.0, 10.0, 1995)
+    bulk3 = np.geomspace(1.0, 100.0, 1997)
+    return [
+        ("outliers-5", synthetic_symmetric(np.r_[bulk5, np.geomspace(1e3, 1e4, 5)], seed=1001)),
+        ("outliers-3", synthetic_symmetric(np.r_[bulk3, 2e4, 5e4, 1e5], seed=1002)),
+        ("badly-scaled-poisson2d-40", _badly_scaled(poisson2d(40), 1003, 1.5)),
+        ("badly-scaled-darcy-48", _badly_scaled(darcy(48, seed=1004), 1005, 1.0)),
+        ("anisotropic2d-48", anisotropic2d(48, epsilon=1e-2, theta=0.3)),
+        ("poisson3d-14", poisson3d(14)),
+        ("clustered-2000", synthetic("clustered", 2000, cond=1e5, seed=1006)),
+        ("darcy-48", darcy(48, seed=1007)),
+    ]
+
+
+class _Counted(spla.LinearOperator):
+    """A matrix-free view of ``a`` that counts its products (a block of m columns counts m)."""
+
+    def __init__(self, a):
+        super().__init__(dtype=np.dtype(np.float64), shape=a.shape)
+        self.a, self.products = a, 0
+
+    def _matvec(self, x):
+        self.products += 1
+        return self.a @ np.ravel(x)
+
+    def _matmat(self, x):
+        self.products += x.shape[1]
+        return self.a @ x
+
+
+def _cg(a, b: np.ndarray, m=None, exact=None) -> dict[str, Any]:
+    """CG on ``a`` (residual checked afresh with ``exact``, default ``a``, uncounted)."""
+    op, steps = _Counted(a), [0]
+    exact = a if exact is None else exact
+    x, info = spla.cg(
+        op, b, rtol=1e-8, maxiter=20_000, M=m, callback=lambda _: steps.__setitem__(0, steps[0] + 1)
+    )
+    return {
+        "iterations": steps[0],
+        "matvecs": op.products,
+        "inner_products": 3 * steps[0],
+        "converged": bool(info == 0),
+        "relative_residual": float(np.linalg.norm(b - exact @ x) / np.linalg.norm(b)),
+    }
+
+
+def heldout(progress: bool) -> list[dict[str, Any]]:
+    """Total matvecs (probe and symmetry test included) and reductions per held-out operator."""
+    rows = []
+    for name, a in tqdm(heldout_cases(), desc="held-out", disable=not progress):
+        b = np.random.default_rng(7).standard_normal(a.shape[0])
+        jacobi = spla.aslinearoperator(sp.diags(1.0 / a.diagonal()))
+        row: dict[str, Any] = {"name": name, "n": int(a.shape[0])}
+        row["cg"], row["jacobi-cg"] = _cg(a, b), _cg(a, b, jacobi)
+        for label, options in HELDOUT_METHODS:
+            op = _Counted(a)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                m = polynomial_preconditioner(op, seed=0, **options)
+            setup = op.products
+            result = _cg(op, b, m, exact=a)
+            result["matvecs"] = op.products  # outer + inside M + setup, all through op
+            result["inner_products"] += m.setup_reductions
+            row[label] = {
+                **result,
+                "setup_matvecs": setup,
+                "method_used": m.method,
+                "degree": m.degree,
+            }
+        best = min(row["cg"]["matvecs"], row["jacobi-cg"]["matvecs"])
+        for label, _ in HELDOUT_METHODS:
+            row[f"{label}_over_best_cg"] = row[label]["matvecs"] / best
+            row[f"{label}_over_chebyshev"] = row[label]["matvecs"] / row["chebyshev"]["matvecs"]
+        rows.append(row)
     return rows
 
 
@@ -213,6 +325,30 @@ def methods_used(rows: list[dict]) -> tuple[dict[str, dict[str, int]], list[dict
     return counts, fallbacks
 
 
+def summarise_heldout(rows: list[dict]) -> dict[str, Any]:
+    """Medians over the held-out operators and the issue's two targets per method (Chebyshev
+    of degree 10 on the same probe; "met" needs every solve of the method to converge)."""
+    out: dict[str, Any] = {}
+    for label, _ in HELDOUT_METHODS:
+        best = _median([r[f"{label}_over_best_cg"] for r in rows])
+        cheb = _median([r[f"{label}_over_chebyshev"] for r in rows])
+        converged = sum(r[label]["converged"] for r in rows)
+        all_converged = converged == len(rows)  # a target is not met with a failed solve
+        used: dict[str, int] = {}
+        for r in rows:
+            key = f"{r[label]['method_used']}-d{r[label]['degree']}"
+            used[key] = used.get(key, 0) + 1
+        out[label] = {
+            "median_matvecs_over_best_of_cg_and_jacobi_cg": best,
+            "median_matvecs_over_chebyshev_same_degree": cheb,
+            "le_1.5x_best_cg_met": bool(all_converged and best is not None and best <= 1.5),
+            "le_0.75x_chebyshev_met": bool(all_converged and cheb is not None and cheb <= 0.75),
+            "converged": converged,
+            "method_used": used,
+        }
+    return out
+
+
 def summarise(rows: list[dict], funm_rows: list[dict], eig_rows: list[dict]) -> dict[str, Any]:
     """Per real SPD matrix (CG) where the learned polynomial was used: learned/Jacobi-CG
     matvecs, Jacobi-CG/learned outer iterations and global reductions (probe included),
@@ -323,6 +459,7 @@ def run(quick: bool = False, progress: bool = True) -> dict[str, Any]:
     """All three parts and the summary (see the module docstring)."""
     start = time.perf_counter()
     rows = preconditioning(quick, progress)
+    heldout_rows = heldout(progress)
     funm_rows = matrix_functions(progress)
     eig_rows = eigenpairs(progress)
     return {
@@ -333,7 +470,11 @@ def run(quick: bool = False, progress: bool = True) -> dict[str, Any]:
         "matrices": rows,
         "funm": funm_rows,
         "eigs": eig_rows,
-        "summary": summarise(rows, funm_rows, eig_rows),
+        "heldout": heldout_rows,
+        "summary": {
+            **summarise(rows, funm_rows, eig_rows),
+            "heldout": summarise_heldout(heldout_rows),
+        },
         "seconds": time.perf_counter() - start,
     }
 

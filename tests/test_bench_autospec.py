@@ -42,3 +42,22 @@ def test_fallbacks_are_counted_as_the_method_used():
     assert summary["learned_fell_back_on"] == ["b"]
     # Jacobi-CG 600 reductions over learned 3·20 + 61 (probe included): 4.96, not 10.
     assert summary["median"]["reference_over_learned_reductions"] == 600 / 121
+
+
+def test_heldout_target_is_not_met_with_a_failed_solve():
+    from benchmarks.bench_autospec import HELDOUT_METHODS, summarise_heldout
+
+    def row(matvecs: int, converged: bool) -> dict:
+        out = {"name": "x"}
+        for label, _ in HELDOUT_METHODS:
+            out[label] = {"converged": converged, "method_used": "identity", "degree": 0}
+            out[f"{label}_over_best_cg"] = matvecs / 100
+            out[f"{label}_over_chebyshev"] = matvecs / 200
+        return out
+
+    ok = summarise_heldout([row(120, True), row(130, True)])["auto"]
+    assert ok["le_1.5x_best_cg_met"] and ok["le_0.75x_chebyshev_met"]
+    assert ok["median_matvecs_over_best_of_cg_and_jacobi_cg"] == 1.25
+    failed = summarise_heldout([row(120, True), row(130, False)])["auto"]
+    assert not failed["le_1.5x_best_cg_met"] and failed["converged"] == 1
+    assert failed["method_used"] == {"identity-d0": 2}
