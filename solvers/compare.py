@@ -45,7 +45,9 @@ METHODS = ("none", *POLY_METHODS, "pyamg-sa", "ilu")
 FIELDS = ("iterations", "matvecs", "inner_products", "seconds", "converged")
 
 
-def _preconditioner(method: str, a: sp.csr_matrix, degree: int, seed: int, solver: str, model_dir):
+def _preconditioner(
+    method: str, a: sp.csr_matrix, degree: int, seed: int, solver: str, model_dir, model=None
+):
     """(M, setup matvecs, setup reductions, counter of products inside M, work units per
     application)."""
     if method == "none":
@@ -62,7 +64,9 @@ def _preconditioner(method: str, a: sp.csr_matrix, degree: int, seed: int, solve
     name = "chebyshev" if method == "chebyshev-30" else method
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        m = polynomial_preconditioner(a, deg, name, seed, solver=solver, model_dir=model_dir)
+        m = polynomial_preconditioner(
+            a, deg, name, seed, solver=solver, model_dir=model_dir, model=model
+        )
     if method == "chebyshev-30":  # pyamg's default interval [u/30, u] on the same probe
         m.polynomial = chebyshev_from_probe(m.probe, degree, 1.0 / 30.0)
     return m, m.setup_matvecs, m.setup_reductions, m, float(m.degree)
@@ -80,6 +84,7 @@ def solve(
     seed: int = 0,
     history: bool = False,
     model_dir=None,
+    model=None,
 ) -> dict[str, Any]:
     """Solve Ax = b with ``solver`` ∈ {cg, minres, gmres} and preconditioner ``method``;
     the counts of the module docstring (and the relative residual history when asked)."""
@@ -89,7 +94,7 @@ def solve(
         raise ValueError(f"solver must be 'cg', 'minres' or 'gmres', got {solver!r}")
     start = time.perf_counter()
     m, setup, setup_reductions, inner, work = _preconditioner(
-        method, a, degree, seed, solver, model_dir
+        method, a, degree, seed, solver, model_dir, model
     )
     counter = CountingOperator(a)
     norm_b = np.linalg.norm(b)

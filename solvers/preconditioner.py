@@ -14,6 +14,7 @@ symmetry test (two products, one reduction).
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -38,7 +39,7 @@ from solvers.operators import (
 )
 from solvers.probes import SpectralProbe, krylov_reductions, probe
 from solvers.recurrences import RecurrencePolynomial
-from solvers.registry import available_models, get_model, predict
+from solvers.registry import available_models, get_model, model_from_file, predict
 
 METHODS = ("learned", "chebyshev", "neumann", "jacobi", "gmres-poly", "least-squares")
 SOLVERS = ("auto", "cg", "minres", "gmres")
@@ -111,18 +112,26 @@ class PolynomialPreconditioner(spla.LinearOperator):
         return self._matvec(x)
 
 
-def learned_polynomial(result: SpectralProbe, degree: int, directory=None) -> RecurrencePolynomial:
+def learned_polynomial(
+    result: SpectralProbe, degree: int, directory=None, model=None
+) -> RecurrencePolynomial:
     """The learned preconditioning recurrence P_{k+1} = (1 − λ/θ_k)P_k, p = Σ P_k/θ_k with the
-    model's roots θ_k = u·θ̂_k for this probe."""
-    _, roots = predict(get_model("precond", degree, directory), result)
+    model's roots θ_k = u·θ̂_k for this probe (``model``: a model file, else the registry's)."""
+    if model is None:
+        net = get_model("precond", degree, directory)
+    else:
+        net = model_from_file(model, degree)
+    _, roots = predict(net, result)
     roots = roots * result.upper
     ones = np.ones(degree)
     return RecurrencePolynomial(-1.0 / roots[:-1], ones, np.zeros(degree), 1.0 / roots)
 
 
-def _polynomial(method: str, operator, result: SpectralProbe, degree: int, seed: int, directory):
+def _polynomial(
+    method: str, operator, result: SpectralProbe, degree: int, seed: int, directory, model=None
+):
     if method == "learned":
-        return learned_polynomial(result, degree, directory)
+        return learned_polynomial(result, degree, directory, model)
     if method == "chebyshev":
         return chebyshev_from_probe(result, degree)
     if method == "neumann":
@@ -161,6 +170,7 @@ def polynomial_preconditioner(
     probe_steps: int = 20,
     model_dir=None,
     reduction_cost: float = 1.0,
+    model: str | os.PathLike | None = None,
 ) -> PolynomialPreconditioner:
     """M ≈ A⁻¹ as a ``LinearOperator`` for ``cg/minres`` (SPD A) or ``gmres``.
 
@@ -175,8 +185,14 @@ def polynomial_preconditioner(
     plain or Jacobi-scaled CG, ``method`` "identity"/"jacobi") and the available ones with the
     least predicted cost iterations·(d + 1 + 3·``reduction_cost``) on the probed spectrum, see
     :mod:`solvers.autodegree`; the probe is counted in ``setup_matvecs`` whatever is chosen.
+    ``model``: a preconditioning model file of this degree (e.g. from
+    :func:`solvers.family.fit_preconditioner`) instead of the shipped one (method "learned").
     """
     operator = check_operator(A)
+    if model is not None and method != "learned":
+        raise ValueError(f"model is for method='learned', got method={method!r}")
+    if model is not None and isinstance(degree, str):
+        raise ValueError("model needs an integer degree (the model's), got degree='auto'")
     auto = isinstance(degree, str) and degree == "auto"
     degree = 1 if auto else check_degree(degree)
     if auto and method not in AUTO_DEGREES:
@@ -256,7 +272,7 @@ def polynomial_preconditioner(
                 setup_reductions=check_reductions + result.reductions,
                 requested_method=requested,
             )
-    polynomial = _polynomial(method, counter, result, degree, seed, model_dir)
+    polynomial = _polynomial(method, counter, result, degree, seed, model_dir, model)
     setup = check_matvecs + result.matvecs + counter.matvecs
     reductions = check_reductions + result.reductions
     if counter.matvecs:  # Arnoldi of gmres-poly

@@ -196,10 +196,30 @@ def train_model(
     ``TRAIN_UNROLL_CAP`` outer iterations in training only), keeping the epoch with the best
     validation loss; returns the model and a summary with the validation loss of the classical
     start polynomial (the untrained model, epoch 0) and of the kept one."""
-    torch.manual_seed(seed)
     train = make_examples(config, samples, seed, size)
-    train.budget = train.budget.clamp(max=TRAIN_UNROLL_CAP)
     valid = make_examples(config, max(samples // 4, 8), seed + 10_000, size)
+    model, summary = fit_examples(
+        config, train, valid, seed=seed, epochs=epochs, batch=batch, lr=lr, progress=progress
+    )
+    return model, {**summary, "samples": samples, "size": size}
+
+
+def fit_examples(
+    config: ModelConfig,
+    train: Examples,
+    valid: Examples,
+    *,
+    seed: int = 0,
+    epochs: int = 60,
+    batch: int = 32,
+    lr: float = 5e-4,
+    progress: bool = False,
+) -> tuple[SpectralNet, dict]:
+    """The training loop of :func:`train_model` on given examples: Adam, best validation epoch
+    kept; the summary holds the validation loss of the start polynomial and of the kept one."""
+    torch.manual_seed(seed)
+    samples = int(train.lam.shape[0])
+    train.budget = train.budget.clamp(max=TRAIN_UNROLL_CAP)
     model = SpectralNet(config)
     with torch.no_grad():
         start_loss = float(loss(model, valid, slice(None)))
@@ -229,8 +249,6 @@ def train_model(
         "task": config.task,
         "degree": config.degree,
         "seed": seed,
-        "samples": samples,
-        "size": size,
         "epochs": epochs,
         "lr": lr,
         "valid_loss_classical": start_loss,
