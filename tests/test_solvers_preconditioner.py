@@ -120,7 +120,7 @@ def test_failing_polynomial_falls_back_to_chebyshev_with_warning(spd, monkeypatc
     monkeypatch.setattr(
         pc,
         "learned_polynomial",
-        lambda result, degree, directory=None: neumann_polynomial(3.0 / result.upper, 9),
+        lambda result, degree, *_: neumann_polynomial(3.0 / result.upper, 9),
     )
     with pytest.warns(RuntimeWarning, match="not positive"):
         m = polynomial_preconditioner(spd, degree=9, method="learned", seed=0)
