@@ -27,6 +27,11 @@ synthetic diagonal operators; the real matrices are never seen in training).
   degree-10 model fitted to members 0–47 (32×32 grid; 36 train, 12 validation) and CG on held-out
   members 1000–1007 with Jacobi, Chebyshev on the same probe, the shipped model and the fitted
   one (all Jacobi-scaled, probe counted).
+- ``distributed``: CG on 2 gloo processes (:mod:`solvers.distributed`: rows split, all_gather +
+  local SpMV per matvec, all_reduce per reduction) on three small systems where communication
+  dominates: Jacobi-CG, learned and Chebyshev degree-10 polynomial CG; wall time per solve
+  (median of 5, probe setup excluded), time in all_gather / all_reduce, and the cost model
+  matvecs·t_mv + reductions·t_red with t_mv, t_red measured apart.
 - ``summary``: the issue's targets on the median real SPD matrix, met or missed, with ratios;
   global reductions include every setup (probe, Arnoldi); a preconditioner that fell back to
   another polynomial is counted as the one used (``method_used``, ``fallbacks``), and a learned
@@ -282,6 +287,48 @@ def summarise_families(results: list[dict]) -> dict[str, Any]:
     return out
 
 
+def distributed(progress: bool) -> list[dict[str, Any]]:
+    """Jacobi-CG and polynomial CG on 2 ranks (module docstring)."""
+    from solvers.distributed import distributed_cg
+    from solvers.family import family_member
+
+    cases = [
+        ("poisson2d-32", poisson2d(32)),
+        ("darcy-32 (member 1010)", family_member("darcy", 1010, 32)),
+        ("anisotropic-32 (member 1010)", family_member("anisotropic", 1010, 32)),
+    ]
+    rows = []
+    for name, a in tqdm(cases, desc="distributed", disable=not progress):
+        b = np.random.default_rng(11).standard_normal(a.shape[0])
+        polys = {"jacobi": None}
+        setup = {}
+        for method in ("learned", "chebyshev"):
+            m = polynomial_preconditioner(a, DEGREE, method, 0)
+            polys[method], setup[method] = m.polynomial, (m.setup_matvecs, m.setup_reductions)
+        result = distributed_cg(a, b, polys, world=2, repeats=5)
+        row: dict[str, Any] = {
+            "name": name,
+            "n": int(a.shape[0]),
+            "cost_model": result["cost_model"],
+        }
+        for label in polys:
+            r = {k: v for k, v in result[label].items() if k != "x"}
+            r["relative_residual"] = float(
+                np.linalg.norm(b - a @ result[label]["x"]) / np.linalg.norm(b)
+            )
+            r["setup_matvecs"], r["setup_reductions"] = setup.get(label, (0, 0))
+            r["model_error"] = r["predicted_seconds"] / r["seconds"] - 1.0
+            row[label] = r
+        j, lr = row["jacobi"], row["learned"]
+        row["learned_speedup_over_jacobi"] = j["seconds"] / lr["seconds"]
+        gain = j["reductions"] - lr["reductions"]
+        row["crossover_t_red_over_t_mv"] = (
+            (lr["matvecs"] - j["matvecs"]) / gain if gain > 0 else None
+        )
+        rows.append(row)
+    return rows
+
+
 def _exact(a, b: np.ndarray, f: str, **kw) -> np.ndarray:
     w, v = scipy.linalg.eigh(a.toarray())
     return v @ (scalar_function(f, **kw)(w) * (v.T @ b))
@@ -527,6 +574,7 @@ def run(quick: bool = False, progress: bool = True) -> dict[str, Any]:
     rows = preconditioning(quick, progress)
     heldout_rows = heldout(progress)
     family_results = families(progress)
+    distributed_rows = distributed(progress)
     funm_rows = matrix_functions(progress)
     eig_rows = eigenpairs(progress)
     return {
@@ -539,10 +587,24 @@ def run(quick: bool = False, progress: bool = True) -> dict[str, Any]:
         "eigs": eig_rows,
         "heldout": heldout_rows,
         "families": family_results,
+        "distributed": distributed_rows,
         "summary": {
             **summarise(rows, funm_rows, eig_rows),
             "heldout": summarise_heldout(heldout_rows),
             "families": summarise_families(family_results),
+            "distributed": {
+                "median_learned_speedup_over_jacobi_cg": _median(
+                    [r["learned_speedup_over_jacobi"] for r in distributed_rows]
+                ),
+                "max_abs_cost_model_error": max(
+                    abs(r[m]["model_error"])
+                    for r in distributed_rows
+                    for m in ("jacobi", "learned", "chebyshev")
+                ),
+                "target_speedup_1.5x_met": bool(
+                    _median([r["learned_speedup_over_jacobi"] for r in distributed_rows]) >= 1.5
+                ),
+            },
         },
         "seconds": time.perf_counter() - start,
     }
