@@ -353,8 +353,12 @@ def _discover(args: argparse.Namespace) -> int:
 
 
 def _precond_train(args: argparse.Namespace) -> int:
+    if args.family is not None:
+        return _precond_train_family(args)
     from solvers.training import train_shipped_models
 
+    if Path(args.out).is_file():
+        raise ValueError(f"--out {args.out!r} is a file; name a folder for the models")
     summary = train_shipped_models(args.out, seed=args.seed, progress=not args.quiet)
     for m in summary["models"]:
         print(
@@ -363,6 +367,24 @@ def _precond_train(args: argparse.Namespace) -> int:
             f"(learned)  {m['path']}"
         )
     print(f"use them with model_dir={summary['directory']!r} (or --models for eval)")
+    return 0
+
+
+def _precond_train_family(args: argparse.Namespace) -> int:
+    from solvers.family import FAMILIES, family_members, fit_preconditioner
+
+    if args.family not in FAMILIES:
+        raise ValueError(f"--family must be one of {', '.join(FAMILIES)}, got {args.family!r}")
+    out = Path(args.out if args.out != "autospec-models" else f"{args.family}-d{args.degree}.pt")
+    members = family_members(args.family, args.count, size=args.size)
+    summary = fit_preconditioner(
+        members, args.degree, out, seed=args.seed, progress=not args.quiet
+    )
+    print(
+        f"{args.family} degree {args.degree}: validation loss {summary['valid_loss_classical']:.3f}"
+        f" (Chebyshev) → {summary['valid_loss_learned']:.3f} (fitted)  {summary['path']}"
+    )
+    print(f"use it with polynomial_preconditioner(A, {args.degree}, model={str(out)!r})")
     return 0
 
 
@@ -526,9 +548,15 @@ def build_parser() -> argparse.ArgumentParser:
     ).add_subparsers(dest="action", required=True, parser_class=_Parser)
     ptrain = precond.add_parser("train", help="retrain the shipped models into a folder")
     ptrain.add_argument(
-        "--out", type=_folder_to_write, default="autospec-models", help="folder for the .pt files"
+        "--out",
+        default="autospec-models",
+        help="folder for the .pt files (with --family: the model file, default FAMILY-dD.pt)",
     )
     ptrain.add_argument("--seed", type=int, default=0)
+    ptrain.add_argument("--family", help="fit one model to a family: darcy or anisotropic")
+    ptrain.add_argument("--count", type=_positive_int, default=48, help="family members")
+    ptrain.add_argument("--degree", type=_positive_int, default=10, help="with --family")
+    ptrain.add_argument("--size", type=_positive_int, default=32, help="grid of the members")
     ptrain.set_defaults(run=_precond_train)
     peval = precond.add_parser("eval", help="compare every method on one matrix")
     peval.add_argument("--matrix", required=True, help="e.g. HB/bcsstk15 or poisson2d-64")

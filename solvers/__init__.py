@@ -26,6 +26,7 @@ _EXPORTS = {
     "compare_matrix": "solvers.compare",
     "format_comparison": "solvers.compare",
     "train_shipped_models": "solvers.training",
+    "fit_preconditioner": "solvers.family",
 }
 
 

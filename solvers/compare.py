@@ -2,11 +2,13 @@
 right-hand side, every preconditioner, SciPy's CG / MINRES (SPD) or GMRES, counted alike.
 
 Per method: outer ``iterations``; ``matvecs`` = outer products with A + those inside the
-preconditioner + its setup (probe, Arnoldi); ``inner_products`` = global reductions of the outer
-solve (CG 3 per iteration: ⟨r, z⟩, ⟨p, Ap⟩, ‖r‖; MINRES 3; GMRES j+2 at inner step j, modified
-Gram–Schmidt) — setup reductions are not counted; ``seconds`` = setup + solve wall time;
-``converged`` = the solver's own test (SciPy ``info == 0``; MINRES tests a preconditioned
-residual estimate), with ``relative_residual`` = ‖b − Ax‖/‖b‖ checked afresh.
+preconditioner + its setup (probe, Arnoldi); ``inner_products`` = global reductions of the setup
+and of the outer solve, counted alike: CG 3 per iteration (⟨r, z⟩, ⟨p, Ap⟩, ‖r‖), MINRES 3,
+GMRES j+2 at inner step j (modified Gram–Schmidt), a probe or Arnoldi step 3 (see
+:mod:`solvers.probes`); ``setup_matvecs``/``setup_inner_products`` the setup's part;
+``method_used`` the polynomial actually applied (after a positivity fallback); ``seconds`` =
+setup + solve wall time; ``converged`` = the solver's own test (SciPy ``info == 0``; MINRES
+tests a preconditioned residual estimate), with ``relative_residual`` = ‖b − Ax‖/‖b‖ checked afresh.
 pyamg smoothed aggregation and ILU (spilu) are strong references: their matvecs count only the
 outer products with A (a V-cycle or a triangular solve is not a product with A), and
 ``work_units`` adds the cost of one application in units of nnz(A) (operator complexity × 2
@@ -59,26 +61,31 @@ def _global_numpy_seed(seed: int) -> Iterator[None]:
         np.random.set_state(state)  # noqa: NPY002
 
 
-def _preconditioner(method: str, a: sp.csr_matrix, degree: int, seed: int, solver: str, model_dir):
-    """(M, setup matvecs, counter of products inside M, work units per application)."""
+def _preconditioner(
+    method: str, a: sp.csr_matrix, degree: int, seed: int, solver: str, model_dir, model=None
+):
+    """(M, setup matvecs, setup reductions, counter of products inside M, work units per
+    application)."""
     if method == "none":
-        return None, 0, None, 0.0
+        return None, 0, 0, None, 0.0
     if method == "pyamg-sa":
         with _global_numpy_seed(seed):  # pyamg draws its spectral-radius start vector there
             ml = pyamg.smoothed_aggregation_solver(a)
-        return ml.aspreconditioner(cycle="V"), 0, None, 2.0 * ml.operator_complexity() + 1.0
+        return ml.aspreconditioner(cycle="V"), 0, 0, None, 2.0 * ml.operator_complexity() + 1.0
     if method == "ilu":
         ilu = spla.spilu(a.tocsc(), drop_tol=1e-4, fill_factor=10)
         m = spla.LinearOperator(a.shape, matvec=ilu.solve, dtype=np.float64)
-        return m, 0, None, (ilu.L.nnz + ilu.U.nnz) / a.nnz
+        return m, 0, 0, None, (ilu.L.nnz + ilu.U.nnz) / a.nnz
     deg = 1 if method == "jacobi" else degree
     name = "chebyshev" if method == "chebyshev-30" else method
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        m = polynomial_preconditioner(a, deg, name, seed, solver=solver, model_dir=model_dir)
+        m = polynomial_preconditioner(
+            a, deg, name, seed, solver=solver, model_dir=model_dir, model=model
+        )
     if method == "chebyshev-30":  # pyamg's default interval [u/30, u] on the same probe
         m.polynomial = chebyshev_from_probe(m.probe, degree, 1.0 / 30.0)
-    return m, m.setup_matvecs, m, float(m.degree)
+    return m, m.setup_matvecs, m.setup_reductions, m, float(m.degree)
 
 
 def solve(
@@ -93,6 +100,7 @@ def solve(
     seed: int = 0,
     history: bool = False,
     model_dir=None,
+    model=None,
 ) -> dict[str, Any]:
     """Solve Ax = b with ``solver`` ∈ {cg, minres, gmres} and preconditioner ``method``;
     the counts of the module docstring (and the relative residual history when asked)."""
@@ -101,7 +109,9 @@ def solve(
     if solver not in ("cg", "minres", "gmres"):
         raise ValueError(f"solver must be 'cg', 'minres' or 'gmres', got {solver!r}")
     start = time.perf_counter()
-    m, setup, inner, work = _preconditioner(method, a, degree, seed, solver, model_dir)
+    m, setup, setup_reductions, inner, work = _preconditioner(
+        method, a, degree, seed, solver, model_dir, model
+    )
     counter = CountingOperator(a)
     norm_b = np.linalg.norm(b)
     residuals: list[float] = []
@@ -144,7 +154,8 @@ def solve(
         "iterations": steps[0],
         "matvecs": int(matvecs),
         "setup_matvecs": int(setup),
-        "inner_products": int(reductions),
+        "inner_products": int(reductions + setup_reductions),
+        "setup_inner_products": int(setup_reductions),
         "seconds": seconds,
         "converged": bool(info == 0),
         "relative_residual": relres,

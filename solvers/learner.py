@@ -7,7 +7,9 @@ recurrence on the normalised spectrum λ̂ = λ/u ∈ (0, 1] (u the probe's uppe
   from the Chebyshev roots on [â, 1] (the start polynomial is the Chebyshev iteration there).
 - Matrix functions (basis + expansion paradigm): p̂ = Σ_k c_k T_k(2(λ̂ − â)/(1 − â) − 1), the
   interpolant at the Chebyshev nodes y_j of [â, 1] of the values f̂(y_j)·e^{o_j} (relative
-  error functions) or f̂(y_j) + o_j (absolute ones).
+  error functions) or f̂(y_j) + o_j (absolute ones; with ``scaled_corrections`` f̂(y_j) + e·o_j,
+  e = |c_{d−1}| + |c_d| of the interpolant of f̂, so that a spectrum the interpolant already
+  resolves to 1e-14 is not perturbed at the 1e-6 level).
 - Eigenvalue filter (basis + expansion, spectrum normalised to λ̂ = (λ − θ_min)/(u − θ_min)):
   p̂ = Σ_k c_k T_k(2(λ̂ − l̂)/(1 − l̂) − 1) damps [l̂, 1] and amplifies the wanted end below it;
   the network also reads the cut ĉ (largest Ritz value of the block) and the wanted edge ŵ
@@ -40,13 +42,15 @@ CUT_SHIFT = 0.25  # the filter interval starts within ±25% of (1 − ĉ) of the
 @dataclass(frozen=True)
 class ModelConfig:
     """``task`` ("precond" or a key of ``FUNCTIONS``), polynomial ``degree``, number of Ritz
-    values in the features, probe Lanczos steps and hidden width."""
+    values in the features, probe Lanczos steps, hidden width, and for absolute-error functions
+    whether the value corrections are in units of the interpolant's error estimate."""
 
     task: str
     degree: int
     ritz: int = 20
     probe_steps: int = 20
     hidden: int = 64
+    scaled_corrections: bool = False
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -118,7 +122,13 @@ class SpectralNet(nn.Module):
             return a[:, 0], y * torch.exp(ROOT_SHIFT * torch.tanh(out[:, 1:]))
         spec = FUNCTIONS[self.config.task]
         f = spec.normalised(y, None if param is None else param[:, None], torch)
-        values = f * torch.exp(out[:, 1:]) if spec.relative else f + out[:, 1:]
+        if spec.relative:
+            values = f * torch.exp(out[:, 1:])
+        elif self.config.scaled_corrections:  # |c_{d−1}| + |c_d| of the interpolant of f
+            estimate = (f @ self.dct.T)[:, -2:].abs().sum(-1, keepdim=True)
+            values = f + estimate * out[:, 1:]
+        else:
+            values = f + out[:, 1:]
         return a[:, 0], values @ self.dct.T
 
     def _filter(self, out: torch.Tensor, cut: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -22,7 +22,7 @@ from solvers.operators import (
     check_vector,
     is_symmetric,
 )
-from solvers.probes import lanczos, probe
+from solvers.probes import SpectralProbe, krylov_reductions, lanczos, probe
 from solvers.recurrences import chebyshev_interpolant, chebyshev_polynomial
 from solvers.registry import get_model, predict
 
@@ -70,9 +70,11 @@ def funm(
     """f(A)b with A symmetric (SPD for "inv"/"invsqrt"), b of shape (n,) or (n, m).
 
     "learned"/"chebyshev": degree-d expansion Σ c_k T_k on an interval from a seeded probe
-    (``probe_steps`` matvecs, shared by all columns), then d matvecs per column and no inner
-    product; the Chebyshev interpolant uses [θ_min, u] (Jackson-damped for "step").
-    "lanczos": ‖b‖ Q_d f(T_d) e_1 from d Lanczos steps per column (d matvecs, ~2d reductions).
+    (``probe_steps`` matvecs and 3·steps + 1 reductions, shared by all columns), then d matvecs
+    per column and no inner product; the Chebyshev interpolant uses the interval the learned
+    model starts from, :func:`probe_interval` (Jackson-damped for "step").
+    "lanczos": ‖b‖ Q_d f(T_d) e_1 from d Lanczos steps per column (d matvecs, 3d + 1
+    reductions).
     "krylov": ``scipy.sparse.linalg.funm_multiply_krylov`` (rtol 1e-10, restart 20).
     """
     operator = check_operator(A)
@@ -96,7 +98,7 @@ def funm(
         out = np.column_stack(
             [_krylov(method, counter, col, scalar, degree, f, t, threshold) for col in columns.T]
         )
-        reductions = 2 * degree * columns.shape[1] if method == "lanczos" else -1
+        reductions = krylov_reductions(degree) * columns.shape[1] if method == "lanczos" else -1
         return FunmResult(out.reshape(b.shape), counter.matvecs, 0, reductions, method, None)
     result = probe(operator, steps=probe_steps, seed=seed)
     if (f in ("inv", "invsqrt") or method == "learned") and result.lower <= 0.0:
@@ -111,20 +113,24 @@ def funm(
         lower = a_hat * upper
         coeffs = coeffs * upper ** (-FUNCTIONS[f].scale_power)
     else:
-        if f in ("inv", "invsqrt"):  # singular at 0: the probe's smallest Ritz value
-            lower = min(max(result.lower, 1e-12 * upper), 0.5 * upper)
-        else:  # smooth or step: cover the whole estimated spectrum
-            lower = result.ritz[0] - result.residuals[0]
+        lower = probe_interval(result)[0]
         coeffs = chebyshev_interpolant(scalar, lower, upper, degree, jackson=f == "step")
     x = chebyshev_polynomial(coeffs, lower, upper).apply(counter, columns)
     return FunmResult(
         x.reshape(b.shape),
         counter.matvecs + result.matvecs,
         result.matvecs,
-        0,
+        result.reductions,
         method,
         (lower, upper),
     )
+
+
+def probe_interval(result: SpectralProbe) -> tuple[float, float]:
+    """[a, u] with a = θ_min clamped to [1e-8·u, 0.5·u]: the interval of the Chebyshev
+    interpolant and the one an untrained learned model starts from (same probe, same interval)."""
+    upper = result.upper
+    return min(max(result.lower / upper, 1e-8), 0.5) * upper, upper
 
 
 def _krylov(method, counter, b, scalar, degree, f, t, threshold) -> np.ndarray:

@@ -103,7 +103,7 @@ def plot_benchmark(results: dict[str, Any], path) -> None:
     ax.set_xticks(x, labels, fontsize=6, rotation=90)
     ax.set_yscale("log")
     ax.set_ylabel("relative error of f(A)b")
-    ax.set_title("f(A)b, degree 10 (step: 20); Lanczos at equal matvecs per vector")
+    ax.set_title("f(A)b, degree 10 (step: 20); Lanczos at equal total matvecs (probe + d)")
     ax.legend(fontsize=8)
     ax = axes[1, 1]
     eig_methods = ("filtered", "filtered+learned", "arpack", "lobpcg", "lobpcg+learned")

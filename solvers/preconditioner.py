@@ -4,17 +4,24 @@
 S = D^{-1/2} (Jacobi scaling, explicit matrices) or I; p is a learned or classical polynomial of
 degree d in the scaled operator, fitted to a seeded spectral probe of it. For CG/MINRES, M must
 be SPD: p > 0 is checked on [0, u] (u the probe's upper bound); a failing polynomial is replaced
-by the Chebyshev iteration on the probe interval with a warning.
+by the Chebyshev iteration on the probe interval with a warning (``method`` then names the
+polynomial actually used, ``requested_method`` the one asked for).
+
+Setup costs are counted like a solve: ``setup_matvecs`` and ``setup_reductions`` (global inner
+products) of the probe, of Arnoldi for gmres-poly and, for a ``LinearOperator``, of the
+symmetry test (two products, one reduction).
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from solvers.autodegree import choose_degree
 from solvers.baselines import (
     chebyshev_from_probe,
     gmres_polynomial,
@@ -30,20 +37,24 @@ from solvers.operators import (
     jacobi_scaling,
     scaled_operator,
 )
-from solvers.probes import SpectralProbe, probe
+from solvers.probes import SpectralProbe, krylov_reductions, probe
 from solvers.recurrences import RecurrencePolynomial
-from solvers.registry import get_model, predict
+from solvers.registry import available_models, get_model, model_from_file, predict
 
 METHODS = ("learned", "chebyshev", "neumann", "jacobi", "gmres-poly", "least-squares")
 SOLVERS = ("auto", "cg", "minres", "gmres")
 POSITIVITY_GRID = 2001
+AUTO_DEGREES = {"learned": (), "chebyshev": (5, 10, 20)}  # learned: the shipped degrees
+SYMMETRY_TEST_COST = (2, 1)  # (matvecs, reductions) of is_symmetric on a LinearOperator
 
 
 class PolynomialPreconditioner(spla.LinearOperator):
     """M X = S p(SAS)(S X). ``matvecs`` counts products with A made by applications (a block of
-    m columns counts m), ``setup_matvecs`` those of the probe (and Arnoldi for gmres-poly);
-    ``polynomial`` has ``evaluate(λ)`` on the scaled spectrum, ``interval`` is the probe's
-    [θ_min, u] (None for Jacobi, which needs no probe)."""
+    m columns counts m), ``setup_matvecs`` and ``setup_reductions`` those of the setup (probe,
+    Arnoldi for gmres-poly, symmetry test of a ``LinearOperator``); ``method`` is the polynomial
+    used, ``requested_method`` the one asked for (they differ after a fallback); ``polynomial``
+    has ``evaluate(λ)`` on the scaled spectrum, ``interval`` is the probe's [θ_min, u] (None
+    for Jacobi, which needs no probe)."""
 
     def __init__(
         self,
@@ -55,6 +66,8 @@ class PolynomialPreconditioner(spla.LinearOperator):
         probe_result: SpectralProbe | None,
         setup_matvecs: int,
         symmetric: bool,
+        setup_reductions: int = 0,
+        requested_method: str | None = None,
     ):
         super().__init__(dtype=np.dtype(np.float64), shape=operator.shape)
         self.operator = operator
@@ -63,6 +76,8 @@ class PolynomialPreconditioner(spla.LinearOperator):
         self.method = method
         self.probe = probe_result
         self.setup_matvecs = setup_matvecs
+        self.setup_reductions = setup_reductions
+        self.requested_method = requested_method or method
         self.symmetric = symmetric
 
     @property
@@ -97,18 +112,26 @@ class PolynomialPreconditioner(spla.LinearOperator):
         return self._matvec(x)
 
 
-def learned_polynomial(result: SpectralProbe, degree: int, directory=None) -> RecurrencePolynomial:
+def learned_polynomial(
+    result: SpectralProbe, degree: int, directory=None, model=None
+) -> RecurrencePolynomial:
     """The learned preconditioning recurrence P_{k+1} = (1 − λ/θ_k)P_k, p = Σ P_k/θ_k with the
-    model's roots θ_k = u·θ̂_k for this probe."""
-    _, roots = predict(get_model("precond", degree, directory), result)
+    model's roots θ_k = u·θ̂_k for this probe (``model``: a model file, else the registry's)."""
+    if model is None:
+        net = get_model("precond", degree, directory)
+    else:
+        net = model_from_file(model, degree)
+    _, roots = predict(net, result)
     roots = roots * result.upper
     ones = np.ones(degree)
     return RecurrencePolynomial(-1.0 / roots[:-1], ones, np.zeros(degree), 1.0 / roots)
 
 
-def _polynomial(method: str, operator, result: SpectralProbe, degree: int, seed: int, directory):
+def _polynomial(
+    method: str, operator, result: SpectralProbe, degree: int, seed: int, directory, model=None
+):
     if method == "learned":
-        return learned_polynomial(result, degree, directory)
+        return learned_polynomial(result, degree, directory, model)
     if method == "chebyshev":
         return chebyshev_from_probe(result, degree)
     if method == "neumann":
@@ -117,6 +140,16 @@ def _polynomial(method: str, operator, result: SpectralProbe, degree: int, seed:
         return least_squares_polynomial(0.0, result.upper, degree)
     start = np.random.default_rng(seed + 1).standard_normal(operator.shape[0])
     return gmres_polynomial(operator, start, degree)
+
+
+def _auto_degree(method, counter, result, seed, directory, reduction_cost: float) -> int:
+    """:func:`solvers.autodegree.choose_degree` over the degrees available for ``method``."""
+    if method == "learned":
+        degrees = [d for task, d in available_models(directory) if task == "precond"]
+    else:
+        degrees = list(AUTO_DEGREES["chebyshev"])
+    candidates = {d: _polynomial(method, counter, result, d, seed, directory) for d in degrees}
+    return choose_degree(candidates, result, reduction_cost)
 
 
 def _is_positive(polynomial, upper: float, ritz: np.ndarray) -> bool:
@@ -128,7 +161,7 @@ def _is_positive(polynomial, upper: float, ritz: np.ndarray) -> bool:
 
 def polynomial_preconditioner(
     A,
-    degree: int = 10,
+    degree: int | str = 10,
     method: str = "learned",
     seed: int = 0,
     *,
@@ -136,6 +169,8 @@ def polynomial_preconditioner(
     scaling: str = "auto",
     probe_steps: int = 20,
     model_dir=None,
+    reduction_cost: float = 1.0,
+    model: str | os.PathLike | None = None,
 ) -> PolynomialPreconditioner:
     """M ≈ A⁻¹ as a ``LinearOperator`` for ``cg/minres`` (SPD A) or ``gmres``.
 
@@ -146,9 +181,26 @@ def polynomial_preconditioner(
     diagonal, positive probe spectrum) and get an SPD M; "gmres" any A; "auto" picks "cg" for
     symmetric A. ``scaling``: "jacobi" (S = D^{-1/2}, needs an explicit matrix with nonzero
     diagonal), "none", or "auto" (Jacobi when possible).
+    ``degree="auto"`` (learned or chebyshev, CG/MINRES): the degree among 0 (no polynomial:
+    plain or Jacobi-scaled CG, ``method`` "identity"/"jacobi") and the available ones with the
+    least predicted cost iterations·(d + 1 + 3·``reduction_cost``) on the probed spectrum, see
+    :mod:`solvers.autodegree`; the probe is counted in ``setup_matvecs`` whatever is chosen.
+    ``model``: a preconditioning model file of this degree (e.g. from
+    :func:`solvers.family.fit_preconditioner`) instead of the shipped one (method "learned").
     """
     operator = check_operator(A)
-    degree = check_degree(degree)
+    if model is not None and method != "learned":
+        raise ValueError(f"model is for method='learned', got method={method!r}")
+    if model is not None and isinstance(degree, str):
+        raise ValueError("model needs an integer degree (the model's), got degree='auto'")
+    auto = isinstance(degree, str) and degree == "auto"
+    degree = 1 if auto else check_degree(degree)
+    if auto and method not in AUTO_DEGREES:
+        raise ValueError(
+            f"degree='auto' needs method 'learned' or 'chebyshev', got method={method!r}"
+        )
+    if not (np.isfinite(reduction_cost) and reduction_cost >= 0.0):
+        raise ValueError(f"reduction_cost must be a finite number >= 0, got {reduction_cost!r}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if solver not in SOLVERS:
@@ -157,9 +209,14 @@ def polynomial_preconditioner(
         raise ValueError(f"scaling must be 'auto', 'jacobi' or 'none', got {scaling!r}")
     explicit = sp.issparse(operator)
     symmetric = is_symmetric(operator, seed=seed)
+    check_matvecs, check_reductions = (0, 0) if explicit else SYMMETRY_TEST_COST
     if solver == "auto":
         solver = "cg" if symmetric else "gmres"
     spd_path = solver in ("cg", "minres")
+    if auto and not spd_path:
+        raise ValueError(
+            f"degree='auto' models CG: it needs solver 'cg' or 'minres', got {solver!r}"
+        )
     if spd_path and not symmetric:
         raise ValueError(
             f"A is not symmetric: solver={solver!r} needs a symmetric positive "
@@ -185,8 +242,9 @@ def polynomial_preconditioner(
             jacobi_polynomial(),
             method=method,
             probe_result=None,
-            setup_matvecs=0,
+            setup_matvecs=check_matvecs,
             symmetric=symmetric,
+            setup_reductions=check_reductions,
         )
     result = probe(scaled, steps=probe_steps, seed=seed, symmetric=symmetric)
     if not result.upper > 0.0:
@@ -199,8 +257,26 @@ def polynomial_preconditioner(
             f"A is indefinite: the probe found a Ritz value {result.lower:.3g} <= 0, but "
             f"solver={solver!r} needs a positive definite matrix"
         )
-    polynomial = _polynomial(method, counter, result, degree, seed, model_dir)
-    setup = result.matvecs + counter.matvecs
+    requested = method
+    if auto:
+        degree = _auto_degree(method, counter, result, seed, model_dir, reduction_cost)
+        if degree == 0:
+            return PolynomialPreconditioner(
+                counter,
+                scale,
+                jacobi_polynomial(),
+                method="jacobi" if use_scaling else "identity",
+                probe_result=result,
+                setup_matvecs=check_matvecs + result.matvecs,
+                symmetric=symmetric,
+                setup_reductions=check_reductions + result.reductions,
+                requested_method=requested,
+            )
+    polynomial = _polynomial(method, counter, result, degree, seed, model_dir, model)
+    setup = check_matvecs + result.matvecs + counter.matvecs
+    reductions = check_reductions + result.reductions
+    if counter.matvecs:  # Arnoldi of gmres-poly
+        reductions += krylov_reductions(counter.matvecs)
     if spd_path and not _is_positive(polynomial, result.upper, result.ritz):
         warnings.warn(
             f"the {method} polynomial is not positive on [0, {result.upper:.3g}], so M would not "
@@ -218,4 +294,6 @@ def polynomial_preconditioner(
         probe_result=result,
         setup_matvecs=setup,
         symmetric=symmetric,
+        setup_reductions=reductions,
+        requested_method=requested,
     )

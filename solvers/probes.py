@@ -1,6 +1,10 @@
 """Coarse spectral probes: a few seeded Lanczos (symmetric) or Arnoldi steps give Ritz values,
 their residual norms and an upper bound of the spectrum with a safety margin.
 
+Global reductions (inner products that need every entry of a vector, one all-reduce each; a
+block Qᵀw counts one) are counted like those of the Krylov solvers: a Lanczos or Arnoldi step
+with twice-repeated Gram–Schmidt makes 3 (Qᵀw twice, ‖w‖), plus 1 for normalising the start.
+
 For a Ritz pair (θ, Qy) of a symmetric A, ‖A Qy − θ Qy‖ = β_m |e_mᵀ y| and some eigenvalue
 lies within that distance of θ, so u = θ_max + r_max + (margin − 1)·max|θ| bounds λ_max in
 practice.
@@ -16,6 +20,13 @@ import scipy.sparse.linalg as spla
 
 from solvers.operators import CountingOperator
 
+REDUCTIONS_PER_STEP = 3
+
+
+def krylov_reductions(steps: int) -> int:
+    """Global reductions of ``steps`` Lanczos/Arnoldi steps: 3 per step + 1 (start norm)."""
+    return REDUCTIONS_PER_STEP * int(steps) + 1
+
 
 @dataclass(frozen=True)
 class Lanczos:
@@ -25,6 +36,11 @@ class Lanczos:
     q: np.ndarray
     alpha: np.ndarray
     beta: np.ndarray
+
+    @property
+    def reductions(self) -> int:
+        """Global reductions spent (see the module docstring)."""
+        return krylov_reductions(self.alpha.size)
 
     @property
     def tridiagonal(self) -> np.ndarray:
@@ -44,8 +60,9 @@ def lanczos(a: spla.LinearOperator, v: np.ndarray, steps: int) -> Lanczos:
     q[:, 0] = v / np.linalg.norm(v)
     for j in range(steps):
         w = a @ q[:, j]
-        alpha[j] = q[:, j] @ w
-        w -= q[:, : j + 1] @ (q[:, : j + 1].T @ w)
+        c = q[:, : j + 1].T @ w
+        alpha[j] = c[j]
+        w -= q[:, : j + 1] @ c
         w -= q[:, : j + 1] @ (q[:, : j + 1].T @ w)
         beta[j] = np.linalg.norm(w)
         if beta[j] <= 1e-14 * max(np.abs(alpha[: j + 1]).max(), beta[:j].max(initial=0.0)):
@@ -60,7 +77,7 @@ class SpectralProbe:
     """Result of :func:`probe`. ``ritz`` ascending (real parts for a nonsymmetric A),
     ``residuals`` the matching Ritz residual norms, ``upper`` = θ_max + r_max + margin term, an
     upper bound of the spectrum (of its real parts), ``lower`` = θ_min (an overestimate of λ_min
-    for SPD A), ``matvecs`` what the probe cost."""
+    for SPD A), ``matvecs`` and ``reductions`` what the probe cost."""
 
     ritz: np.ndarray
     residuals: np.ndarray
@@ -68,6 +85,7 @@ class SpectralProbe:
     lower: float
     matvecs: int
     symmetric: bool
+    reductions: int = 0
 
     def features(self, count: int) -> np.ndarray:
         """Scale-free network input: log10(θ_i/upper) and log10(r_i/upper + 1e-16) of ``count``
@@ -101,8 +119,8 @@ def probe(
     symmetric: bool = True,
 ) -> SpectralProbe:
     """Ritz values and residual norms from ``steps`` Lanczos (or Arnoldi) steps on a seeded
-    Gaussian start vector; ``steps`` matvecs. ``margin`` widens the upper bound by
-    (margin − 1)·max|θ|."""
+    Gaussian start vector; ``steps`` matvecs and 3·steps + 1 global reductions. ``margin``
+    widens the upper bound by (margin − 1)·max|θ|."""
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 2:
         raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
     if not margin >= 1.0:
@@ -113,17 +131,22 @@ def probe(
         lz = lanczos(counter, v, steps)
         theta, y = scipy.linalg.eigh(lz.tridiagonal)
         residuals = np.abs(lz.beta[-1] * y[-1, :])
+        reductions = lz.reductions
     else:
         theta, residuals = _arnoldi_ritz(counter, v, steps)
+        reductions = krylov_reductions(counter.matvecs)
     order = np.argsort(theta)
     theta, residuals = theta[order], residuals[order]
     upper = float(theta[-1] + residuals[-1] + (margin - 1.0) * np.abs(theta).max())
-    return SpectralProbe(theta, residuals, upper, float(theta[0]), counter.matvecs, symmetric)
+    return SpectralProbe(
+        theta, residuals, upper, float(theta[0]), counter.matvecs, symmetric, reductions
+    )
 
 
 def arnoldi(a, v: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray, int]:
     """``steps`` Arnoldi steps from v with twice-repeated Gram–Schmidt: A Q_m = Q_{m+1} H̄_m.
-    Returns (Q, H̄, m), m < steps after a (numerical) breakdown; one matvec per step."""
+    Returns (Q, H̄, m), m < steps after a (numerical) breakdown; one matvec and 3 global
+    reductions per step (:func:`krylov_reductions`)."""
     n = v.size
     steps = min(steps, n)
     q = np.zeros((n, steps + 1))

@@ -45,6 +45,21 @@ def get_model(task: str, degree: int, directory: str | os.PathLike | None = None
     return _cached(str(path), Path(path).stat().st_mtime)
 
 
+def model_from_file(path: str | os.PathLike, degree: int, task: str = "precond") -> SpectralNet:
+    """The model in ``path``; ``ValueError`` naming ``model`` if the file is missing or holds a
+    model for another task or degree."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"model: no such file {str(path)!r}")
+    net = _cached(str(path), path.stat().st_mtime)
+    if (net.config.task, net.config.degree) != (task, degree):
+        raise ValueError(
+            f"model {str(path)!r} is for task {net.config.task!r} at degree "
+            f"{net.config.degree}, not {task!r} at degree={degree}"
+        )
+    return net
+
+
 def predict(
     model: SpectralNet, probe: SpectralProbe, param: float = 1.0
 ) -> tuple[float, np.ndarray]:

@@ -74,6 +74,7 @@ def test_every_method_gives_an_spd_operator_that_speeds_up_scipy_cg(spd, method)
 def test_matmat_matches_columns_and_counts_matvecs(spd):
     m = polynomial_preconditioner(spd, degree=6, method="chebyshev", seed=0)
     assert m.setup_matvecs == 20 and m.matvecs == 0
+    assert m.setup_reductions == 3 * 20 + 1  # Lanczos: Qᵀw twice and ‖w‖ per step, ‖v‖ once
     x = np.random.default_rng(1).standard_normal((300, 3))
     block = m.matmat(x)
     assert m.matvecs == 3 * 6
@@ -97,9 +98,17 @@ def test_works_in_minres_gmres_and_pyamg_krylov(spd):
 
 def test_matrix_free_linear_operator_input():
     a = poisson2d(12)
-    op = spla.aslinearoperator(a)
+    products = [0]
+
+    def matvec(x):
+        products[0] += 1
+        return a @ x
+
+    op = spla.LinearOperator(a.shape, matvec=matvec, dtype=np.float64)
     m = polynomial_preconditioner(op, degree=6, method="chebyshev", seed=0)
     assert m.scale is None
+    assert m.setup_matvecs == products[0] == 2 + 20  # symmetry test + probe, all counted
+    assert m.setup_reductions == 1 + 3 * 20 + 1
     _, info, it = _cg_iterations(a, np.ones(144), m)
     assert info == 0 and it < 30
     with pytest.raises(ValueError, match="scaling='jacobi' needs an explicit matrix"):
@@ -111,11 +120,11 @@ def test_failing_polynomial_falls_back_to_chebyshev_with_warning(spd, monkeypatc
     monkeypatch.setattr(
         pc,
         "learned_polynomial",
-        lambda result, degree, directory=None: neumann_polynomial(3.0 / result.upper, 9),
+        lambda result, degree, *_: neumann_polynomial(3.0 / result.upper, 9),
     )
     with pytest.warns(RuntimeWarning, match="not positive"):
         m = polynomial_preconditioner(spd, degree=9, method="learned", seed=0)
-    assert m.method == "chebyshev"
+    assert m.method == "chebyshev" and m.requested_method == "learned"
     lam = np.linspace(0, m.probe.upper, 500)[1:]
     assert np.all(m.polynomial.evaluate(lam) > 0)
 
