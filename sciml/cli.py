@@ -238,7 +238,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _discover(args: argparse.Namespace) -> int:
     from linalg_discovery.discover import discover
-    from sciml.files import write_json
+    from sciml.core.files import write_json
 
     result = discover(
         args.path,
@@ -282,7 +282,7 @@ def _precond_eval(args: argparse.Namespace) -> int:
     )
     print(format_comparison(result))
     if args.json:
-        from sciml.files import write_json
+        from sciml.core.files import write_json
 
         write_json(args.json, result)
     return 0

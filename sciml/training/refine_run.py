@@ -15,11 +15,12 @@ from typing import Any
 
 import torch
 
+from sciml.core.constants import CHECKPOINT_FILE
+from sciml.core.files import write_json
 from sciml.data.pde.dataset import ArrayPairs, FieldDataset
 from sciml.diagnostics.bands import band_ratios
 from sciml.diagnostics.contraction import contraction_factor
 from sciml.diagnostics.refinement import plot_refinement
-from sciml.files import write_json
 from sciml.operators.irno import RefinedOperator, Refinement, check_steps, refinement_step
 from sciml.operators.normalization import channel_stats
 from sciml.operators.refiner import RefinerConfig, UNetRefiner
@@ -30,7 +31,6 @@ from sciml.training.run import load_run_model, open_run_data, read_run, split_in
 from sciml.training.trainer import TrainConfig, Trainer, load_checkpoint
 
 REFINE_FILE = "refine.json"
-CHECKPOINT = "checkpoint.pt"
 
 
 @dataclass(frozen=True)
@@ -232,10 +232,10 @@ def read_refine_run(run_dir: str | os.PathLike) -> tuple[RefineSpec, TrainConfig
 def load_refined_operator(run_dir: str | os.PathLike, base: torch.nn.Module) -> RefinedOperator:
     """Base + trained refinement of ``run_dir`` (standardisation restored), in eval mode."""
     spec, _ = read_refine_run(run_dir)
-    state = load_checkpoint(Path(run_dir) / CHECKPOINT)
+    state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE)
     config = state["model_config"]
     if config.get("kind") != "irno":
-        raise ValueError(f"{run_dir}/{CHECKPOINT} is not a refinement checkpoint")
+        raise ValueError(f"{run_dir}/{CHECKPOINT_FILE} is not a refinement checkpoint")
     c_in, c_out = config["in_channels"], config["out_channels"]
     refinement = build_refinement(spec, c_in, c_out).set_scales(
         torch.zeros(c_in), torch.ones(c_in), torch.zeros(c_out), torch.ones(c_out)

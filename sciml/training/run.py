@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from sciml.core.constants import CHECKPOINT_FILE
+from sciml.core.files import write_json
 from sciml.data.pde.dataset import FieldDataset
 from sciml.data.pde.store import open_dataset
-from sciml.files import write_json
 from sciml.operators.config import OperatorConfig
 from sciml.operators.models import build_operator
 from sciml.operators.normalization import Normalized
@@ -27,7 +28,6 @@ from sciml.training.multires import IncrementalBatches, MultiResolutionBatches
 from sciml.training.trainer import TrainConfig, Trainer, evaluate, load_checkpoint
 
 RUN_FILE = "run.json"
-CHECKPOINT = "checkpoint.pt"
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def train_run(
 def load_run_model(run_dir: str | os.PathLike, device: str = "cpu") -> Normalized:
     """The trained model of ``run_dir`` (from its checkpoint), in eval mode."""
     _, model_config, _ = read_run(run_dir)
-    state = load_checkpoint(Path(run_dir) / CHECKPOINT, model_config=model_config.to_dict())
+    state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE, model_config=model_config.to_dict())
     model = build_model(model_config)
     model.load_state_dict(state["model"])
     return model.to(device).eval()

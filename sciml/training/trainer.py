@@ -21,13 +21,13 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from sciml.core.constants import CHECKPOINT_FILE, METRICS_FILE
+from sciml.core.files import save_torch, write_text
 from sciml.training import distributed as ddp
 from sciml.training.losses import LOSSES
 
 CHECKPOINT_FORMAT = "sciml-checkpoint"
 CHECKPOINT_VERSION = 1
-CHECKPOINT_FILE = "checkpoint.pt"
-METRICS_FILE = "metrics.jsonl"
 # settings that may change between a run and its resumption
 RESUMABLE_CHANGES = frozenset({"epochs", "checkpoint_every", "eval_every", "eval_batch_size"})
 
@@ -240,14 +240,7 @@ def save_checkpoint(
         "scheduler": None if scheduler is None else scheduler.state_dict(),
         "rng": _rng_state(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return save_torch(path, payload)
 
 
 def load_checkpoint(
@@ -397,10 +390,7 @@ class Trainer:
             lines = [json.loads(s) for s in self.metrics_path.read_text().splitlines() if s]
         kept = [rec for rec in lines if rec["epoch"] <= finished]
         if ddp.is_main() and len(kept) != len(lines):
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            tmp = self.metrics_path.with_name(f".{METRICS_FILE}.tmp")
-            tmp.write_text("".join(json.dumps(rec) + "\n" for rec in kept))
-            os.replace(tmp, self.metrics_path)
+            write_text(self.metrics_path, "".join(json.dumps(rec) + "\n" for rec in kept))
         return kept
 
     # ---------------------------------------------------------------- one epoch

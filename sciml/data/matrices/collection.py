@@ -31,14 +31,15 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from sciml.core.constants import SYMMETRY_RTOL
+
 SOURCES = ("suitesparse", "pyamg", "generator")
-SYMMETRY_RTOL = 1e-12
 DENSE_LIMIT = 500  # matrix_info: dense eigvalsh up to this n, sparse LU + eigsh beyond
 
 
 @dataclass(frozen=True)
 class MatrixInfo:
-    """Catalogue entry. ``symmetric`` means max|A − Aᵀ| ≤ 1e-12·max|A|; ``cond`` is κ₂
+    """Catalogue entry. ``symmetric`` means max|A − Aᵀ| ≤ SYMMETRY_RTOL·max|A|; ``cond`` is κ₂
     (λmax/λmin for SPD, σmax/σmin otherwise) where known."""
 
     name: str
@@ -428,7 +429,7 @@ def _symmetric_spectrum(s: sp.csr_matrix) -> tuple[bool, float | None, float | N
 
 def matrix_info(name: str | os.PathLike[str], **params: Any) -> dict[str, Any]:
     """Properties of a matrix for ``sciml matrices info``: size, nnz, nnz per row, |diagonal|
-    range, symmetry (max|A − Aᵀ| ≤ 1e-12·max|A|), SPD and λmin/λmax for symmetric ones (see
+    range, symmetry (max|A − Aᵀ| ≤ SYMMETRY_RTOL·max|A|), SPD and λmin/λmax for symmetric ones (see
     ``_symmetric_spectrum``: dense up to n = 500, sparse beyond), source and provenance.
     Values are plain Python types (JSON-ready); ``None`` where a quantity does not apply.
     """

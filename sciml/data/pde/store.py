@@ -23,6 +23,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import sciml
+from sciml.core.files import atomic_path, write_json, write_npz
 from sciml.data.pde import get_generator
 from sciml.data.pde.base import PDEGenerator, draw
 from sciml.data.pde.dataset import ArrayPairs, FieldDataset, TrajectoryPairs
@@ -108,7 +109,7 @@ def generate_dataset(
                 raise FloatingPointError(
                     f"{name}: sample {indices[int(np.argmax(bad))]} has NaN/Inf in {field_name!r}"
                 )
-        _atomic_savez(_batch_path(parts, b), sample)
+        write_npz(_batch_path(parts, b), sample)
     done = sum(_batch_path(parts, b).exists() for b in range(n_batches))
     if shard is not None and count > 1 or done < n_batches:
         return GenerationResult(out, False, done, n_batches, len(mine))
@@ -123,19 +124,6 @@ def _parts_dir(out: Path) -> Path:
 
 def _batch_path(parts: Path, b: int) -> Path:
     return parts / f"batch-{b:06d}.npz"
-
-
-def _atomic_savez(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
-    os.replace(tmp, path)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _meta_differences(expected: Mapping[str, Any], found: Mapping[str, Any]) -> list[str]:
@@ -158,7 +146,7 @@ def _claim_parts(parts: Path, meta: Mapping[str, Any]) -> None:
                 "resume it with the same settings or remove that folder"
             )
     else:
-        _atomic_write_text(meta_path, json.dumps(meta, indent=2, sort_keys=True))
+        write_json(meta_path, meta)
 
 
 def _check_existing(out: Path, meta: Mapping[str, Any]) -> None:
@@ -173,8 +161,7 @@ def _check_existing(out: Path, meta: Mapping[str, Any]) -> None:
 
 def _assemble(generator: PDEGenerator, parts: Path, out: Path, meta: Mapping[str, Any]) -> None:
     n, batch = meta["n"], meta["batch_size"]
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(out) as tmp:
         with h5py.File(tmp, "w") as f:
             for b in range(math.ceil(n / batch)):
                 with np.load(_batch_path(parts, b), allow_pickle=False) as arrays:
@@ -205,9 +192,6 @@ def _assemble(generator: PDEGenerator, parts: Path, out: Path, meta: Mapping[str
                 "params": json.dumps(meta["params"], sort_keys=True),
             }
             f.attrs.update(attrs)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def dataset_info(path: str | os.PathLike) -> dict[str, Any]:
