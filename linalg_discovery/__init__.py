@@ -24,7 +24,7 @@ _LAZY = {
     "RLAEnv": "linalg_discovery.env",
     "discover": "linalg_discovery.discover",
     "PATH_NAMES": "linalg_discovery.curriculum",
-    "SEARCHES": "linalg_discovery.search",
+    "SEARCHES": "linalg_discovery.searches",
 }
 
 

@@ -9,7 +9,8 @@ from tqdm.auto import tqdm
 
 from linalg_discovery.curriculum import PATH_NAMES, path_stages
 from linalg_discovery.export import to_source, verify
-from linalg_discovery.search import SEARCHES, SearchConfig, SearchResult, search_stage
+from linalg_discovery.search import SearchConfig, SearchResult, search_stage
+from linalg_discovery.searches import SEARCHES
 from linalg_discovery.task import Task
 
 __all__ = ["PATH_NAMES", "SEARCHES", "DiscoveryResult", "discover"]
@@ -73,11 +74,10 @@ def discover(
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     if seed < 0:
         raise ValueError(f"seed must be non-negative, got {seed}")
-    if search not in SEARCHES:
-        raise ValueError(f"unknown search {search!r}; expected one of {', '.join(SEARCHES)}")
+    method = SEARCHES[search]
     stages = path_stages(path, m, n)
     if budget is None:
-        budget = 3000 if search == "random" else 20_000
+        budget = method.default_budget
     config = SearchConfig(search=search, selection=selection, budget=budget, workers=workers)
     results = []
     for stage in tqdm(stages, desc=f"{path} ({search})", disable=not progress):

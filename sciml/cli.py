@@ -278,7 +278,12 @@ def _precond_eval(args: argparse.Namespace) -> int:
     from solvers.compare import compare_matrix, format_comparison
 
     result = compare_matrix(
-        args.matrix, degree=args.degree, rtol=args.rtol, seed=args.seed, model_dir=args.models
+        args.matrix,
+        degree=args.degree,
+        rtol=args.rtol,
+        seed=args.seed,
+        model_dir=args.models,
+        methods=args.methods,
     )
     print(format_comparison(result))
     if args.json:
@@ -295,7 +300,29 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _registered(registry: Any, *, many: bool = False) -> dict[str, Any]:
+    """add_argument keywords for a name (or with ``many`` NAME[,NAME...]) in ``registry``:
+    the parser, the usage's ``{a,b,...}`` and the help line all come from the registry."""
+
+    def parse(text: str) -> str | tuple[str, ...]:
+        names = tuple(text.split(",")) if many else (text,)
+        for name in names:
+            if name not in registry:
+                raise argparse.ArgumentTypeError(
+                    f"unknown {registry.kind} {name!r}; choose from {', '.join(registry)}"
+                )
+        return names if many else text
+
+    metavar = "{" + ",".join(registry.names()) + "}"
+    return {"type": parse, "metavar": metavar + ("[,...]" if many else ""), "help": registry.help()}
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from linalg_discovery.searches import SEARCHES
+    from sciml.data.pde import PDE_GENERATORS
+    from sciml.operators.registry import OPERATOR_MODELS
+    from solvers.methods import POLYNOMIAL_METHODS
+
     parser = _Parser(prog="sciml", description=__doc__)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -304,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True, parser_class=_Parser
     )
     gen = data.add_parser("generate", help="generate a dataset into an HDF5 file")
-    gen.add_argument("pde", help="darcy, burgers, navier-stokes or kolmogorov")
+    gen.add_argument("pde", **_registered(PDE_GENERATORS))
     gen.add_argument("--n", type=_positive_int, required=True, help="number of samples")
     gen.add_argument("--resolution", type=_positive_int, required=True, help="grid points per axis")
     gen.add_argument("--seed", type=int, default=0)
@@ -338,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--data", required=True, help="dataset file (.h5, or a file open_dataset reads)"
     )
-    train.add_argument("--model", default="fno", choices=("fno", "tfno", "uno"))
+    train.add_argument("--model", default="fno", **_registered(OPERATOR_MODELS))
     train.add_argument("--resolutions", type=_int_list, required=True, help="e.g. 16,32,64,128")
     train.add_argument(
         "--mix", type=_float_list, help="share of samples per resolution (default uniform)"
@@ -408,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
         "discover", help="search a curriculum path for a randomized linear-algebra program"
     )
     disc.add_argument("--path", required=True, help="e.g. sketch-and-precondition")
-    disc.add_argument("--search", default="mcgs", help="mcgs, mcts or random")
+    disc.add_argument("--search", default="mcgs", **_registered(SEARCHES))
     disc.add_argument("--seed", type=int, default=42)
     disc.add_argument("--budget", type=_positive_int, help="simulations per inserted instruction")
     disc.add_argument("--workers", type=_positive_int, default=1, help="parallel playouts")
@@ -428,6 +455,11 @@ def build_parser() -> argparse.ArgumentParser:
     peval.add_argument("--rtol", type=float, default=1e-8)
     peval.add_argument("--seed", type=int, default=0)
     peval.add_argument("--models", help="folder of retrained models (default: shipped)")
+    methods = _registered(POLYNOMIAL_METHODS, many=True)
+    methods["help"] = "compare only these (default: all, with none, pyamg-sa, ilu): " + methods[
+        "help"
+    ]
+    peval.add_argument("--methods", **methods)
     peval.add_argument("--json", help="write the comparison here")
     peval.set_defaults(run=_precond_eval)
 

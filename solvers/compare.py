@@ -26,19 +26,11 @@ import pyamg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from solvers.baselines import chebyshev_from_probe
+from solvers.methods import POLYNOMIAL_METHODS
 from solvers.operators import CountingOperator, check_operator, is_symmetric
 from solvers.preconditioner import polynomial_preconditioner
 
-POLY_METHODS = (
-    "jacobi",
-    "neumann",
-    "chebyshev",
-    "chebyshev-30",
-    "least-squares",
-    "gmres-poly",
-    "learned",
-)
+POLY_METHODS = POLYNOMIAL_METHODS.names()
 METHODS = ("none", *POLY_METHODS, "pyamg-sa", "ilu")
 FIELDS = ("iterations", "matvecs", "inner_products", "seconds", "converged")
 
@@ -56,12 +48,9 @@ def _preconditioner(method: str, a: sp.csr_matrix, degree: int, seed: int, solve
         m = spla.LinearOperator(a.shape, matvec=ilu.solve, dtype=np.float64)
         return m, 0, None, (ilu.L.nnz + ilu.U.nnz) / a.nnz
     deg = 1 if method == "jacobi" else degree
-    name = "chebyshev" if method == "chebyshev-30" else method
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        m = polynomial_preconditioner(a, deg, name, seed, solver=solver, model_dir=model_dir)
-    if method == "chebyshev-30":  # pyamg's default interval [u/30, u] on the same probe
-        m.polynomial = chebyshev_from_probe(m.probe, degree, 1.0 / 30.0)
+        m = polynomial_preconditioner(a, deg, method, seed, solver=solver, model_dir=model_dir)
     return m, m.setup_matvecs, m, float(m.degree)
 
 
@@ -80,7 +69,7 @@ def solve(
 ) -> dict[str, Any]:
     """Solve Ax = b with ``solver`` ∈ {cg, minres, gmres} and preconditioner ``method``;
     the counts of the module docstring (and the relative residual history when asked)."""
-    if method not in METHODS:
+    if method not in METHODS and method not in POLYNOMIAL_METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if solver not in ("cg", "minres", "gmres"):
         raise ValueError(f"solver must be 'cg', 'minres' or 'gmres', got {solver!r}")
@@ -141,7 +130,7 @@ def solve(
     if method == "ilu":
         out["solver"] = solver
     if m is not None and method not in ("pyamg-sa", "ilu"):
-        out["method_used"] = method if method == "chebyshev-30" else m.method
+        out["method_used"] = m.method
     return out
 
 
@@ -239,6 +228,7 @@ def compare_matrix(
     seed: int = 0,
     maxiter: int = 20_000,
     model_dir: str | os.PathLike | None = None,
+    methods: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """:func:`compare` for a matrix of the collection (``sciml precond eval --matrix NAME``):
     {"name", "n", "nnz", "symmetric", "degree", "rtol", "<solver>": {method: {iterations,
@@ -256,4 +246,5 @@ def compare_matrix(
             seed=seed,
             maxiter=maxiter,
             model_dir=model_dir,
+            methods=methods,
         )

@@ -15,13 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from solvers.baselines import (
-    chebyshev_from_probe,
-    gmres_polynomial,
-    jacobi_polynomial,
-    least_squares_polynomial,
-    neumann_polynomial,
-)
+from solvers.baselines import chebyshev_from_probe
+from solvers.methods import POLYNOMIAL_METHODS, PolynomialMethod
 from solvers.operators import (
     CountingOperator,
     check_degree,
@@ -34,7 +29,6 @@ from solvers.probes import SpectralProbe, probe
 from solvers.recurrences import RecurrencePolynomial
 from solvers.registry import get_model, predict
 
-METHODS = ("learned", "chebyshev", "neumann", "jacobi", "gmres-poly", "least-squares")
 SOLVERS = ("auto", "cg", "minres", "gmres")
 POSITIVITY_GRID = 2001
 
@@ -106,17 +100,9 @@ def learned_polynomial(result: SpectralProbe, degree: int, directory=None) -> Re
     return RecurrencePolynomial(-1.0 / roots[:-1], ones, np.zeros(degree), 1.0 / roots)
 
 
-def _polynomial(method: str, operator, result: SpectralProbe, degree: int, seed: int, directory):
-    if method == "learned":
-        return learned_polynomial(result, degree, directory)
-    if method == "chebyshev":
-        return chebyshev_from_probe(result, degree)
-    if method == "neumann":
-        return neumann_polynomial(1.0 / result.upper, degree)
-    if method == "least-squares":
-        return least_squares_polynomial(0.0, result.upper, degree)
-    start = np.random.default_rng(seed + 1).standard_normal(operator.shape[0])
-    return gmres_polynomial(operator, start, degree)
+LEARNED = PolynomialMethod(
+    lambda operator, probe, degree, *, model_dir, **_: learned_polynomial(probe, degree, model_dir)
+)
 
 
 def _is_positive(polynomial, upper: float, ritz: np.ndarray) -> bool:
@@ -139,9 +125,10 @@ def polynomial_preconditioner(
 ) -> PolynomialPreconditioner:
     """M ≈ A⁻¹ as a ``LinearOperator`` for ``cg/minres`` (SPD A) or ``gmres``.
 
-    ``method``: "learned" (shipped network), "chebyshev" (Saad's iteration on the probe
-    interval [θ_min, u]), "neumann" (ω = 1/u), "jacobi" (degree 0), "gmres-poly" (Loe–Morgan,
-    from d+1 seeded Arnoldi steps), "least-squares" (Saad's polynomial on [0, u]).
+    ``method``: a name in :data:`~solvers.methods.POLYNOMIAL_METHODS`: "learned" (shipped
+    network), "chebyshev" (Saad's iteration on the probe interval [θ_min, u]), "chebyshev-30"
+    (on pyamg's [u/30, u]), "neumann" (ω = 1/u), "jacobi" (degree 0), "gmres-poly"
+    (Loe–Morgan, from d+1 seeded Arnoldi steps), "least-squares" (Saad's polynomial on [0, u]).
     ``solver``: "cg"/"minres" need a symmetric positive definite A (checked: symmetry, positive
     diagonal, positive probe spectrum) and get an SPD M; "gmres" any A; "auto" picks "cg" for
     symmetric A. ``scaling``: "jacobi" (S = D^{-1/2}, needs an explicit matrix with nonzero
@@ -149,8 +136,7 @@ def polynomial_preconditioner(
     """
     operator = check_operator(A)
     degree = check_degree(degree)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    builder = POLYNOMIAL_METHODS[method]
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
     if scaling not in ("auto", "jacobi", "none"):
@@ -178,11 +164,11 @@ def polynomial_preconditioner(
     scale = jacobi_scaling(operator) if use_scaling else None
     scaled = scaled_operator(operator, scale) if use_scaling else operator
     counter = CountingOperator(scaled)
-    if method == "jacobi":  # degree 0: no probe needed
+    if not builder.needs_probe:
         return PolynomialPreconditioner(
             counter,
             scale,
-            jacobi_polynomial(),
+            builder.build(counter, None, degree, seed=seed, model_dir=model_dir),
             method=method,
             probe_result=None,
             setup_matvecs=0,
@@ -199,7 +185,7 @@ def polynomial_preconditioner(
             f"A is indefinite: the probe found a Ritz value {result.lower:.3g} <= 0, but "
             f"solver={solver!r} needs a positive definite matrix"
         )
-    polynomial = _polynomial(method, counter, result, degree, seed, model_dir)
+    polynomial = builder.build(counter, result, degree, seed=seed, model_dir=model_dir)
     setup = result.matvecs + counter.matvecs
     if spd_path and not _is_positive(polynomial, result.upper, result.ritz):
         warnings.warn(

@@ -83,15 +83,15 @@ def test_checks_return_plain_types():
 
 def test_registry():
     reg = Registry("widget")
-    reg.register("a", 1)
-
-    @reg.register("b")
-    def build():
-        return 2
-
-    assert reg.names() == ("a", "b") and reg["b"]() == 2 and "a" in reg and len(reg) == 2
+    reg.register("a", 1, help="first")
+    reg.register("b", "math:pi")
+    assert reg.names() == ("a", "b") and "a" in reg and len(reg) == 2
+    assert reg["b"] == pytest.approx(3.141592653589793)
+    assert reg.help() == "a (first); b"
     with pytest.raises(ValueError, match="unknown widget 'c'; choose from 'a', 'b'"):
         reg["c"]
+    with pytest.raises(ValueError, match="--kind: unknown widget 3"):
+        reg.check(3, "--kind")
     with pytest.raises(ValueError, match="already registered"):
         reg.register("a", 3)
     reg.unregister("a")

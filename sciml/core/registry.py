@@ -3,14 +3,16 @@ preconditioner methods, searches) lists its entries, name → builder."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from collections.abc import Iterator
+from importlib import import_module
+from typing import Any
 
-T = TypeVar("T")
 
-
-class Registry(Generic[T]):
+class Registry:
     """Names mapped to entries (builders, classes, specs), in the order they were added.
+
+    An entry given as a string ``"package.module:attribute"`` is imported on first use, so
+    that listing the names (a CLI's choices and help) imports nothing heavy.
 
     Parameters
     ----------
@@ -20,45 +22,55 @@ class Registry(Generic[T]):
     Examples
     --------
     >>> shapes = Registry("shape")
-    >>> @shapes.register("square")
-    ... def square(side):
+    >>> def square(side):
     ...     return side * side
-    >>> shapes["square"](3)
-    9
+    >>> shapes.register("square", square, help="side²")
+    >>> shapes.register("sqrt", "math:sqrt", help="imported on first use")
+    >>> shapes["square"](3), shapes["sqrt"](9.0)
+    (9, 3.0)
     >>> shapes.names()
-    ('square',)
+    ('square', 'sqrt')
     >>> shapes["circle"]
     Traceback (most recent call last):
     ...
-    ValueError: unknown shape 'circle'; choose from 'square'
+    ValueError: unknown shape 'circle'; choose from 'square', 'sqrt'
     """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self._entries: dict[str, T] = {}
+        self._entries: dict[str, Any] = {}
+        self._help: dict[str, str] = {}
 
-    def register(self, name: str, entry: T | None = None) -> Callable[[T], T] | T:
-        """Add ``entry`` under ``name`` (or use as a decorator); a taken name raises."""
-
-        def add(item: T) -> T:
-            if name in self._entries:
-                raise ValueError(f"{self.kind} {name!r} is already registered")
-            self._entries[name] = item
-            return item
-
-        return add if entry is None else add(entry)
+    def register(self, name: str, entry: Any, *, help: str = "") -> None:  # noqa: A002
+        """Add ``entry`` (or a ``"module:attribute"`` string) under ``name``; a taken name
+        raises ``ValueError``."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"{self.kind} name must be a non-empty string, got {name!r}")
+        if name in self._entries:
+            raise ValueError(f"{self.kind} {name!r} is already registered")
+        self._entries[name] = entry
+        self._help[name] = help
 
     def unregister(self, name: str) -> None:
         """Remove ``name`` (a plug-in that is unloaded, a test's toy entry)."""
-        self[name]
-        del self._entries[name]
+        self.check(name)
+        del self._entries[name], self._help[name]
 
-    def __getitem__(self, name: str) -> T:
-        try:
-            return self._entries[name]
-        except (KeyError, TypeError):
+    def check(self, name: object, argument: str | None = None) -> str:
+        """``name`` if registered, else ``ValueError('unknown <kind> ...; choose from ...')``."""
+        if not isinstance(name, str) or name not in self._entries:
             known = ", ".join(repr(n) for n in self._entries)
-            raise ValueError(f"unknown {self.kind} {name!r}; choose from {known}") from None
+            what = f"{argument}: " if argument else ""
+            raise ValueError(f"{what}unknown {self.kind} {name!r}; choose from {known}")
+        return name
+
+    def __getitem__(self, name: str) -> Any:
+        entry = self._entries[self.check(name)]
+        if isinstance(entry, str):
+            module, _, attribute = entry.partition(":")
+            entry = getattr(import_module(module), attribute)
+            self._entries[name] = entry
+        return entry
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries
@@ -73,12 +85,6 @@ class Registry(Generic[T]):
         """The registered names, in the order they were added."""
         return tuple(self._entries)
 
-    def items(self) -> list[tuple[str, T]]:
-        """(name, entry) pairs, in the order they were added."""
-        return list(self._entries.items())
-
-    def help(self, describe: Callable[[str, T], str] | None = None) -> str:
-        """One line for a CLI's help: the names, with ``describe(name, entry)`` when given."""
-        if describe is None:
-            return ", ".join(self._entries)
-        return "; ".join(f"{n}: {describe(n, e)}" for n, e in self._entries.items())
+    def help(self) -> str:
+        """One line for a CLI's help: each name with its description."""
+        return "; ".join(f"{n} ({h})" if h else n for n, h in self._help.items())
