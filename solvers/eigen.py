@@ -257,6 +257,43 @@ def eigsh(
     "arpack": ``scipy.sparse.linalg.eigsh`` (seeded v0); "lobpcg": ``scipy.sparse.linalg.lobpcg``
     with the optional preconditioner ``M`` (e.g. a :func:`polynomial_preconditioner`, whose own
     matvecs are added to the count).
+
+    Parameters
+    ----------
+    A : sparse matrix, ndarray or LinearOperator
+        Symmetric, of shape (n, n).
+    k : int
+        Number of eigenpairs, 1 ≤ k < n.
+    which : {"SA", "LA"}
+        Smallest or largest algebraic.
+    method : {"filtered", "arpack", "lobpcg"}
+        See above.
+    filter, degree, tol, seed, maxiter, block, probe_steps, M, model_dir
+        Filter kind and degree, relative residual tolerance, seed of the random vectors,
+        outer iterations, block size, probe steps, LOBPCG preconditioner, folder of
+        retrained models.
+
+    Returns
+    -------
+    EigResult
+        ``values`` ascending, ``vectors`` as columns, ``matvecs``, ``iterations``,
+        ``converged`` (false when some pair missed ``tol`` within ``maxiter``),
+        ``residuals``, ``method``.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``k``, ``which``, ``method``, ``filter`` or ``degree``, or a nonsymmetric A.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data.matrices import load_matrix
+    >>> a = load_matrix("poisson2d-16")
+    >>> result = eigsh(a, k=4, which="SA")
+    >>> exact = np.linalg.eigvalsh(a.toarray())[:4]
+    >>> result.converged, bool(np.allclose(result.values, exact, rtol=1e-5))
+    (True, True)
     """
     operator = check_operator(A)
     n = operator.shape[0]

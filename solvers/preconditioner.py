@@ -133,6 +133,49 @@ def polynomial_preconditioner(
     diagonal, positive probe spectrum) and get an SPD M; "gmres" any A; "auto" picks "cg" for
     symmetric A. ``scaling``: "jacobi" (S = D^{-1/2}, needs an explicit matrix with nonzero
     diagonal), "none", or "auto" (Jacobi when possible).
+
+    Parameters
+    ----------
+    A : sparse matrix, ndarray or LinearOperator
+        Square, real.
+    degree : int
+        Degree d of p (d products with A per application).
+    method : str
+        A registered polynomial method (see above).
+    seed : int
+        Seed of the probe (and of the Arnoldi start of "gmres-poly").
+    solver : {"auto", "cg", "minres", "gmres"}
+        The Krylov method M is for.
+    scaling : {"auto", "jacobi", "none"}
+        Symmetric diagonal scaling.
+    probe_steps : int
+        Lanczos/Arnoldi steps of the spectral probe.
+    model_dir : str or os.PathLike, optional
+        Folder of retrained models (default: the shipped ones).
+
+    Returns
+    -------
+    PolynomialPreconditioner
+        A ``LinearOperator`` with ``matvecs`` (products with A made by applications),
+        ``setup_matvecs``, ``degree``, ``method`` (the one used) and ``polynomial``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, solver or scaling, a bad degree, or a matrix the solver
+        cannot take (not symmetric, not positive definite). A polynomial that is not
+        positive on the spectrum is replaced by Chebyshev with a ``RuntimeWarning``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse.linalg as spla
+    >>> from sciml.data.matrices import load_matrix
+    >>> a = load_matrix("poisson2d-16")
+    >>> b = np.ones(a.shape[0])
+    >>> m = polynomial_preconditioner(a, degree=8, method="chebyshev")
+    >>> x, info = spla.cg(a, b, M=m, rtol=1e-8)
+    >>> info, bool(np.linalg.norm(a @ x - b) <= 1e-8 * np.linalg.norm(b)), m.method
+    (0, True, 'chebyshev')
     """
     operator = check_operator(A)
     degree = check_degree(degree)
