@@ -145,8 +145,49 @@ def refine_run(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Train Φθ on the base run's training split (the base frozen) with the unrolled loss of
-    :func:`sciml.training.refinement.unrolled_loss`; resumes from ``run_dir``. Returns the
-    last epoch's metrics (test errors of h_K)."""
+    :func:`sciml.training.refinement.unrolled_loss`; resumes from ``run_dir``.
+
+    Parameters
+    ----------
+    spec : RefineSpec
+        The base run, K unrolled steps, the refiner and the loss weights.
+    run_dir : str or os.PathLike
+        Folder for ``refine.json``, ``checkpoint.pt`` and ``metrics.jsonl``.
+    train_config : TrainConfig, optional
+        Default: 150 epochs, lr 3e-4 cosine to 1e-6, gradient clip 1, seed 42.
+    device : str
+        Torch device.
+    progress : bool
+        Show a tqdm bar.
+
+    Returns
+    -------
+    dict
+        The last epoch's metrics; ``eval`` holds the test errors of h_K.
+
+    Raises
+    ------
+    FileExistsError
+        If ``run_dir`` holds another refinement run.
+    ValueError
+        If the base run or its data cannot be read.
+
+    Examples
+    --------
+    >>> from sciml.data.pde.store import generate_dataset
+    >>> from sciml.operators import OperatorConfig
+    >>> from sciml.operators.refiner import RefinerConfig
+    >>> from sciml.training.run import RunSpec, train_run
+    >>> _ = generate_dataset("darcy", "darcy.h5", n=8, resolution=8, progress=False)
+    >>> base = OperatorConfig("fno", 1, 1, (4, 4), hidden_channels=4, n_layers=1)
+    >>> _ = train_run(RunSpec(data="darcy.h5", resolutions=(8,), batch_size=4), "base",
+    ...               model_config=base, train_config=TrainConfig(epochs=1), progress=False)
+    >>> spec = RefineSpec(base_run="base", steps=2, extra_steps=1, batch_size=4,
+    ...                   refiner=RefinerConfig(width=4, depth=1))
+    >>> summary = refine_run(spec, "refined", TrainConfig(epochs=2), progress=False)
+    >>> summary["epoch"], sorted(summary["eval"]["8"])
+    (2, ['mse', 'rel_l2'])
+    """
     train_config = train_config or TrainConfig(
         epochs=150, lr=3e-4, schedule="cosine", min_lr=1e-6, grad_clip=1.0, seed=42
     )

@@ -158,6 +158,49 @@ def train_run(
     Test errors are tracked at ``eval_resolutions`` (default: the training resolutions).
     A ``run_dir`` holding a different run (data, protocol or model) is refused rather than
     overwritten; the trainer decides which training settings may change on resume (epochs).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        Data file, split, resolutions and their mix, curriculum, batch size.
+    run_dir : str or os.PathLike
+        Folder for ``run.json``, ``checkpoint.pt`` and ``metrics.jsonl``.
+    model_config : OperatorConfig, optional
+        Default: an FNO sized to the data (:func:`default_operator_config`).
+    train_config : TrainConfig, optional
+        Epochs, optimiser, schedule, loss, seed.
+    eval_resolutions : sequence of int, optional
+        Where test errors are measured.
+    device : str
+        Torch device.
+    progress : bool
+        Show a tqdm bar.
+
+    Returns
+    -------
+    dict
+        ``epoch``, ``train_loss``, ``lr``, ``eval`` (per resolution: ``mse``, ``rel_l2``), ...
+
+    Raises
+    ------
+    ValueError
+        If the model does not fit the data (channels, dims).
+    FileExistsError
+        If ``run_dir`` holds another run.
+
+    Examples
+    --------
+    >>> from sciml.data.pde.store import generate_dataset
+    >>> from sciml.training.trainer import TrainConfig
+    >>> _ = generate_dataset("darcy", "darcy.h5", n=8, resolution=8, progress=False)
+    >>> spec = RunSpec(data="darcy.h5", resolutions=(8,), batch_size=4)
+    >>> model = OperatorConfig("fno", 1, 1, (4, 4), hidden_channels=4, n_layers=1)
+    >>> summary = train_run(spec, "run", model_config=model, train_config=TrainConfig(epochs=2),
+    ...                     progress=False)
+    >>> summary["epoch"], sorted(summary["eval"]["8"])
+    (2, ['mse', 'rel_l2'])
+    >>> sorted(p.name for p in Path("run").iterdir())
+    ['checkpoint.pt', 'metrics.jsonl', 'run.json']
     """
     run_dir = Path(run_dir)
     dataset = open_run_data(spec)

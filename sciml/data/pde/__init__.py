@@ -50,7 +50,7 @@ def get_generator(name: str) -> PDEGenerator:
     Examples
     --------
     >>> get_generator("darcy").input_fields
-    ['a']
+    ('a',)
     >>> get_generator("heat")
     Traceback (most recent call last):
     ...
