@@ -26,8 +26,8 @@ import pyamg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from solvers.linear_operators import CountingOperator, check_operator, is_symmetric
 from solvers.methods import POLYNOMIAL_METHODS
-from solvers.operators import CountingOperator, check_operator, is_symmetric
 from solvers.preconditioner import polynomial_preconditioner
 
 POLY_METHODS = POLYNOMIAL_METHODS.names()

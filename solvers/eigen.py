@@ -22,7 +22,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg as spla
 
-from solvers.operators import CountingOperator, check_degree, check_operator, is_symmetric
+from solvers.linear_operators import CountingOperator, check_degree, check_operator, is_symmetric
 from solvers.probes import lanczos
 
 EIG_METHODS = ("filtered", "arpack", "lobpcg")

@@ -14,14 +14,14 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg as spla
 
-from solvers.objectives import FUNCTIONS
-from solvers.operators import (
+from solvers.linear_operators import (
     CountingOperator,
     check_degree,
     check_operator,
     check_vector,
     is_symmetric,
 )
+from solvers.objectives import FUNCTIONS
 from solvers.probes import lanczos, probe
 from solvers.recurrences import chebyshev_interpolant, chebyshev_polynomial
 from solvers.registry import get_model, predict

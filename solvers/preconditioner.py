@@ -16,8 +16,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from solvers.baselines import chebyshev_from_probe
-from solvers.methods import POLYNOMIAL_METHODS, PolynomialMethod
-from solvers.operators import (
+from solvers.linear_operators import (
     CountingOperator,
     check_degree,
     check_operator,
@@ -25,6 +24,7 @@ from solvers.operators import (
     jacobi_scaling,
     scaled_operator,
 )
+from solvers.methods import POLYNOMIAL_METHODS, PolynomialMethod
 from solvers.probes import SpectralProbe, probe
 from solvers.recurrences import RecurrencePolynomial
 from solvers.registry import get_model, predict

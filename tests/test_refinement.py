@@ -8,8 +8,7 @@ from sciml.diagnostics.bands import band_errors, band_ratios
 from sciml.diagnostics.contraction import contraction_factor
 from sciml.operators.irno import refine, refinement_step
 from sciml.operators.refiner import RefinerConfig, UNetRefiner
-from sciml.training.losses import relative_l2_per_field, vrmse
-from sciml.training.refinement import (
+from sciml.training.irno_loss import (
     contraction_penalty,
     fixed_point_warmup,
     progressive_exponents,
@@ -17,6 +16,7 @@ from sciml.training.refinement import (
     spectral_weights,
     unrolled_loss,
 )
+from sciml.training.losses import relative_l2_per_field, vrmse
 
 
 def _pull_to(c):

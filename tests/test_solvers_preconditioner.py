@@ -12,7 +12,7 @@ import solvers.preconditioner as pc
 from sciml.data.matrices import load_matrix, poisson2d, synthetic
 from solvers import polynomial_preconditioner
 from solvers.baselines import neumann_polynomial
-from solvers.operators import CountingOperator
+from solvers.linear_operators import CountingOperator
 from solvers.probes import probe
 
 METHODS = ("learned", "chebyshev", "neumann", "jacobi", "gmres-poly", "least-squares")

@@ -15,18 +15,19 @@ from typing import Any
 
 import torch
 
+from sciml.core.checks import check_integer, check_positive
 from sciml.core.constants import CHECKPOINT_FILE
 from sciml.core.files import write_json
 from sciml.data.pde.dataset import ArrayPairs, FieldDataset
 from sciml.diagnostics.bands import band_ratios
 from sciml.diagnostics.contraction import contraction_factor
-from sciml.diagnostics.refinement import plot_refinement
+from sciml.diagnostics.irno_plots import plot_refinement
 from sciml.operators.irno import RefinedOperator, Refinement, check_steps, refinement_step
 from sciml.operators.normalization import channel_stats
 from sciml.operators.refiner import RefinerConfig, UNetRefiner
+from sciml.training.irno_loss import contraction_penalty, fixed_point_warmup, unrolled_loss
 from sciml.training.losses import relative_l2_per_field, vrmse
 from sciml.training.multires import MultiResolutionBatches
-from sciml.training.refinement import contraction_penalty, fixed_point_warmup, unrolled_loss
 from sciml.training.run import load_run_model, open_run_data, read_run, split_indices
 from sciml.training.trainer import TrainConfig, Trainer, load_checkpoint
 
@@ -39,7 +40,7 @@ class RefineSpec:
     (``extra_steps``) at evaluation; loss weights β_s = ``spectral_weight``, β_fp =
     ``fixed_point_weight`` (ramped up over ``warmup_epochs``); ``truncate`` bounds the
     backpropagation to that many steps. ``contraction_weight`` > 0 adds
-    :func:`~sciml.training.refinement.contraction_penalty` at h_0 (pushes the local
+    :func:`~sciml.training.irno_loss.contraction_penalty` at h_0 (pushes the local
     contraction factor below ``q_max``; measured, not guaranteed)."""
 
     base_run: str
@@ -57,13 +58,10 @@ class RefineSpec:
 
     def __post_init__(self) -> None:
         check_steps(self.steps, "steps")
-        if isinstance(self.extra_steps, bool) or not isinstance(self.extra_steps, int):
-            raise ValueError(f"extra_steps must be an integer >= 0, got {self.extra_steps!r}")
-        if self.extra_steps < 0:
-            raise ValueError(f"extra_steps must be an integer >= 0, got {self.extra_steps!r}")
+        check_integer(self.extra_steps, "extra_steps", minimum=0)
         if self.truncate is not None:
             check_steps(self.truncate, "truncate")
-        check_steps(self.batch_size, "batch_size")
+        check_positive(self.batch_size, "batch_size", integer=True)
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self)))
@@ -145,7 +143,7 @@ def refine_run(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Train Φθ on the base run's training split (the base frozen) with the unrolled loss of
-    :func:`sciml.training.refinement.unrolled_loss`; resumes from ``run_dir``.
+    :func:`sciml.training.irno_loss.unrolled_loss`; resumes from ``run_dir``.
 
     Parameters
     ----------

@@ -1,8 +1,10 @@
-"""Training loop for neural operators: AdamW + StepLR over epochs of prepared batches,
-per-epoch evaluation at several resolutions, atomic checkpoints and exact resume.
+"""Training loop for neural operators: AdamW over epochs of prepared batches, per-epoch
+evaluation at several resolutions, atomic checkpoints and exact resume.
 
 One optimiser step per batch minimises the configured loss (``mse`` or ``rel_l2``, see
-:mod:`sciml.training.losses`); the learning rate after epoch e is lr·γ^⌊e/step_size⌋.
+:mod:`sciml.training.losses`). The learning rate after epoch e is lr·γ^⌊e/step_size⌋
+(``schedule="step"``, StepLR) or min_lr + (lr − min_lr)·(1 + cos(πe/epochs))/2
+(``schedule="cosine"``, CosineAnnealingLR).
 """
 
 from __future__ import annotations
