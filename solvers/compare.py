@@ -26,6 +26,7 @@ import pyamg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from sciml.core.rng import numpy_global_seed
 from solvers.linear_operators import CountingOperator, check_operator, is_symmetric
 from solvers.methods import POLYNOMIAL_METHODS
 from solvers.preconditioner import polynomial_preconditioner
@@ -40,8 +41,8 @@ def _preconditioner(method: str, a: sp.csr_matrix, degree: int, seed: int, solve
     if method == "none":
         return None, 0, None, 0.0
     if method == "pyamg-sa":
-        np.random.seed(seed)  # noqa: NPY002 (pyamg draws its spectral-radius start vector here)
-        ml = pyamg.smoothed_aggregation_solver(a)
+        with numpy_global_seed(seed):  # pyamg draws its spectral-radius start vector here
+            ml = pyamg.smoothed_aggregation_solver(a)
         return ml.aspreconditioner(cycle="V"), 0, None, 2.0 * ml.operator_complexity() + 1.0
     if method == "ilu":
         ilu = spla.spilu(a.tocsc(), drop_tol=1e-4, fill_factor=10)

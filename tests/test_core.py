@@ -96,3 +96,19 @@ def test_registry():
         reg.register("a", 3)
     reg.unregister("a")
     assert reg.names() == ("b",)
+
+
+def test_temporary_files_of_ended_processes_are_removed(tmp_path):
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    orphan = tmp_path / f".run.{int(ended.stdout)}.tmp.json"
+    orphan.write_text("{half")
+    running = tmp_path / f".run.{os.getppid()}.tmp.json"  # a live process's write in flight
+    running.write_text("{")
+    other = tmp_path / ".other.1.tmp.json"
+    other.write_text("{")
+    write_json(tmp_path / "run.json", {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, running.name, "run.json"]

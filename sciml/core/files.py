@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on a clean exit rename it to ``path``.
 
     Parent folders are created. On an exception the temporary file is removed and ``path``
-    is left as it was. The temporary name keeps the suffix, so writers that choose a format
-    by suffix (matplotlib) still work.
+    is left as it was; temporary files of ``path`` left by a killed process (one no longer
+    running) are removed too. The temporary name keeps the suffix, so writers that choose a
+    format by suffix (matplotlib) still work.
 
     Parameters
     ----------
@@ -41,12 +43,31 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_orphans(path)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _remove_orphans(path: Path) -> None:
+    """Delete ``.<stem>.<pid>.tmp<suffix>`` next to ``path`` whose process has ended."""
+    for leftover in path.parent.glob(f".{glob_escape(path.stem)}.*.tmp{glob_escape(path.suffix)}"):
+        pid = leftover.name[len(path.stem) + 2 :].partition(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
