@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import h5py
 import pytest
 import torch
 
@@ -42,18 +41,7 @@ def _kill_when(process, ready, timeout=120.0):
     assert process.wait() == -signal.SIGKILL
 
 
-def _every_dataset(path):
-    found = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(
-            lambda name, obj: found.update({name: obj[()].tobytes()})
-            if isinstance(obj, h5py.Dataset)
-            else None
-        )
-    return found
-
-
-def test_generation_killed_in_another_process_resumes_to_the_same_file(tmp_path):
+def test_generation_killed_in_another_process_resumes_to_the_same_file(tmp_path, every_dataset):
     settings = ["darcy", "--n", "48", "--resolution", "32", "--batch-size", "2", "--seed", "5"]
     out = tmp_path / "killed.h5"
     parts = tmp_path / "killed.h5.parts"
@@ -68,7 +56,7 @@ def test_generation_killed_in_another_process_resumes_to_the_same_file(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["killed.h5"]
     reference = tmp_path / "reference.h5"
     generate_dataset("darcy", reference, n=48, resolution=32, batch_size=2, seed=5, progress=False)
-    assert _every_dataset(out) == _every_dataset(reference)
+    assert every_dataset(out) == every_dataset(reference)
 
 
 def _metrics(run):

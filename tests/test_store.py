@@ -14,18 +14,6 @@ def read_arrays(path):
         return {k: f[k][()] for k in ("a", "u")}
 
 
-def every_dataset(path):
-    """Every dataset of the file (fields and coordinates) as bytes, by its full name."""
-    found = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(
-            lambda name, obj: found.update({name: obj[()].tobytes()})
-            if isinstance(obj, h5py.Dataset)
-            else None
-        )
-    return found
-
-
 def test_generate_writes_metadata_and_leaves_nothing_else(tmp_path):
     out = tmp_path / "darcy.h5"
     result = generate_dataset("darcy", out, **SMALL)
@@ -39,7 +27,7 @@ def test_generate_writes_metadata_and_leaves_nothing_else(tmp_path):
     assert set(np.unique(read_arrays(out)["a"])) == {3.0, 12.0}
 
 
-def test_same_seed_same_bytes_and_shards_match(tmp_path):
+def test_same_seed_same_bytes_and_shards_match(tmp_path, every_dataset):
     whole = tmp_path / "whole.h5"
     generate_dataset("darcy", whole, **SMALL)
     again = tmp_path / "again.h5"
@@ -56,7 +44,7 @@ def test_same_seed_same_bytes_and_shards_match(tmp_path):
         assert every_dataset(other) == reference
 
 
-def test_killed_generation_resumes_with_the_same_result(tmp_path, monkeypatch):
+def test_killed_generation_resumes_with_the_same_result(tmp_path, monkeypatch, every_dataset):
     reference = tmp_path / "ref.h5"
     generate_dataset("darcy", reference, **SMALL)
     out = tmp_path / "resumed.h5"

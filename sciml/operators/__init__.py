@@ -4,8 +4,7 @@ first use, so listing the registered models imports no torch."""
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from sciml.core.lazy import lazy_exports
 
 _EXPORTS = {
     "OperatorConfig": "sciml.operators.config",
@@ -17,11 +16,7 @@ _EXPORTS = {
     "OperatorModel": "sciml.operators.registry",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = list(_EXPORTS)
