@@ -131,6 +131,8 @@ def _train(args: argparse.Namespace) -> int:
         input_steps=args.input_steps,
     )
     options = {"hidden_channels": args.width, "n_layers": args.layers, "modes": args.modes}
+    if args.model_option:
+        options["options"] = dict(args.model_option)
     model = default_operator_config(open_run_data(spec), args.resolutions, args.model, **options)
     train = TrainConfig(epochs=args.epochs, lr=args.lr, loss=args.loss, seed=args.seed)
     distributed = ddp.launched_by_torchrun()
@@ -366,6 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", required=True, help="dataset file (.h5, or a file open_dataset reads)"
     )
     train.add_argument("--model", default="fno", **_registered(OPERATOR_MODELS))
+    train.add_argument(
+        "--model-option",
+        type=_param,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting of the chosen model only (repeatable), e.g. --model-option rank=0.2",
+    )
     train.add_argument("--resolutions", type=_int_list, required=True, help="e.g. 16,32,64,128")
     train.add_argument(
         "--mix", type=_float_list, help="share of samples per resolution (default uniform)"

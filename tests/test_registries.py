@@ -88,9 +88,15 @@ def test_toy_pde_and_toy_model_from_generate_to_train(tmp_path, capsys, register
     argv = ["--quiet", "data", "generate", "toy-scale", "--n", "10", "--resolution", "8"]
     assert main([*argv, "--out", str(data)]) == 0
     argv = ["--quiet", "train", "--data", str(data), "--model", "pointwise", "--resolutions", "8"]
-    assert main([*argv, "--epochs", "2", "--out", str(tmp_path / "run")]) == 0
+    argv += ["--epochs", "2", "--model-option", "bias=false"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 0
     record = json.loads((tmp_path / "run" / "run.json").read_text())
-    assert record["model"]["model"] == "pointwise" and record["model"]["options"] == {"bias": True}
+    assert record["model"]["model"] == "pointwise" and record["model"]["options"] == {"bias": False}
+    weights = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["model"]
+    assert not any(key.endswith("bias") for key in weights)
+    assert main([*argv[:-1], "colour=red", "--out", str(tmp_path / "bad")]) == 2
+    assert "unknown pointwise options ['colour']" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
 
 
 def test_toy_preconditioner_method_in_precond_eval(tmp_path, capsys, registered):
