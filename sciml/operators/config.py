@@ -4,37 +4,21 @@ shares, and the model's own options (see :mod:`sciml.operators.registry`)."""
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
+
+from sciml.core.checks import check_positive
 
 SPECTRAL_CONVS = ("fixed", "neuralop")
 POSITIONAL_EMBEDDINGS = ("grid", None)
 
 
-def positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def positive_float(name: str, value: Any) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
-
-
 def check_modes(name: str, value: Any, n_dims: int | None = None) -> tuple[int, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise ValueError(f"{name} must be a sequence of positive integers, got {value!r}")
-    modes = tuple(positive_int(f"{name}[{i}]", m) for i, m in enumerate(value))
+    modes = tuple(check_positive(m, f"{name}[{i}]", integer=True) for i, m in enumerate(value))
     if n_dims is None and not 1 <= len(modes) <= 3:
         raise ValueError(f"{name} must have 1 to 3 entries (one per spatial dim), got {value!r}")
     if n_dims is not None and len(modes) != n_dims:
@@ -109,10 +93,10 @@ class OperatorConfig:
 
         entry = OPERATOR_MODELS[self.model]
         for name in ("in_channels", "out_channels", "hidden_channels", "n_layers"):
-            self._set(name, positive_int(name, getattr(self, name)))
+            self._set(name, check_positive(getattr(self, name), name, integer=True))
         self._set("n_modes", check_modes("n_modes", self.n_modes))
         for name in ("lifting_channel_ratio", "projection_channel_ratio"):
-            self._set(name, positive_float(name, getattr(self, name)))
+            self._set(name, check_positive(getattr(self, name), name))
         if self.positional_embedding not in POSITIONAL_EMBEDDINGS:
             raise ValueError(
                 f"positional_embedding must be one of {POSITIONAL_EMBEDDINGS}, "

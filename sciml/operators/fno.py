@@ -9,7 +9,8 @@ import torch
 from neuralop.layers.spectral_convolution import SpectralConv as NeuralopSpectralConv
 from neuralop.models import FNO, TFNO
 
-from sciml.operators.config import OperatorConfig, positive_float
+from sciml.core.checks import check_positive
+from sciml.operators.config import OperatorConfig
 from sciml.operators.registry import OperatorModel
 from sciml.operators.spectral_conv import SpectralConv
 
@@ -73,7 +74,7 @@ class TFNOOptions:
     rank: float = 0.1
 
     def resolve(self, config: OperatorConfig) -> TFNOOptions:
-        return TFNOOptions(positive_float("rank", self.rank))
+        return TFNOOptions(check_positive(self.rank, "rank"))
 
 
 def build_fno(config: OperatorConfig) -> torch.nn.Module:

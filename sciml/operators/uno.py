@@ -11,13 +11,8 @@ import torch
 from neuralop.layers.fno_block import FNOBlocks
 from neuralop.models import UNO
 
-from sciml.operators.config import (
-    OperatorConfig,
-    check_modes,
-    per_layer,
-    positive_float,
-    positive_int,
-)
+from sciml.core.checks import check_positive
+from sciml.operators.config import OperatorConfig, check_modes, per_layer
 from sciml.operators.fno import common_arguments, conv_module
 from sciml.operators.registry import OperatorModel
 
@@ -56,9 +51,12 @@ class UNOOptions:
         modes = per_layer("layer_modes", modes, n)
         scalings = per_layer("layer_scalings", scalings, n)
         return UNOOptions(
-            tuple(positive_int(f"layer_channels[{i}]", c) for i, c in enumerate(channels)),
+            tuple(
+                check_positive(c, f"layer_channels[{i}]", integer=True)
+                for i, c in enumerate(channels)
+            ),
             tuple(check_modes(f"layer_modes[{i}]", m, dims) for i, m in enumerate(modes)),
-            tuple(positive_float(f"layer_scalings[{i}]", s) for i, s in enumerate(scalings)),
+            tuple(check_positive(s, f"layer_scalings[{i}]") for i, s in enumerate(scalings)),
         )
 
 
