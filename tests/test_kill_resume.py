@@ -86,3 +86,17 @@ def test_training_killed_in_another_process_resumes_to_the_same_weights(tmp_path
     assert resumed.keys() == reference.keys()
     assert all(torch.equal(resumed[k], reference[k]) for k in reference)
     assert not [p.name for p in killed.iterdir() if p.name.startswith(".")]
+
+
+def test_a_metrics_line_torn_by_a_kill_is_dropped_on_resume(tmp_path):
+    data = tmp_path / "darcy.h5"
+    generate_dataset("darcy", data, n=6, resolution=8, seed=0, progress=False)
+    argv = ["--quiet", "train", "--data", str(data), "--resolutions", "8", "--width", "4"]
+    argv += ["--layers", "1", "--modes", "2", "--out", str(tmp_path / "run")]
+    assert main([*argv, "--epochs", "2"]) == 0
+    metrics = tmp_path / "run" / "metrics.jsonl"
+    with metrics.open("a") as f:
+        f.write('{"epoch": 3, "train_lo')  # the process died inside this append
+    assert main([*argv, "--epochs", "3"]) == 0
+    records = [json.loads(line) for line in metrics.read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [1, 2, 3]

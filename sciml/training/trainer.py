@@ -385,13 +385,19 @@ class Trainer:
         return int(state["epoch"])
 
     def _history(self, finished: int) -> list[dict[str, Any]]:
-        """Metrics of epochs 1…``finished`` from ``metrics.jsonl``; later lines are dropped."""
-        if not self.metrics_path.exists():
-            lines: list[dict[str, Any]] = []
-        else:
-            lines = [json.loads(s) for s in self.metrics_path.read_text().splitlines() if s]
+        """Metrics of epochs 1…``finished`` from ``metrics.jsonl``; later lines are dropped, and
+        so is a last line torn by a kill in the middle of its append."""
+        text = self.metrics_path.read_text() if self.metrics_path.exists() else ""
+        lines: list[dict[str, Any]] = []
+        torn = False
+        for line in filter(None, text.splitlines()):
+            try:
+                lines.append(json.loads(line))
+            except json.JSONDecodeError:
+                torn = True
+                break
         kept = [rec for rec in lines if rec["epoch"] <= finished]
-        if ddp.is_main() and len(kept) != len(lines):
+        if ddp.is_main() and (torn or len(kept) != len(lines)):
             write_text(self.metrics_path, "".join(json.dumps(rec) + "\n" for rec in kept))
         return kept
 
