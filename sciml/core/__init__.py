@@ -1,6 +1,8 @@
 """The shared base of the project: atomic file writes, figure saving, argument checks, shared
-constants and registries. It imports nothing else of the project, so every package
-(``sciml``, ``solvers``, ``linalg_discovery``, ``benchmarks``) may import it."""
+constants, registries, lazy package exports and the seeding of libraries that use NumPy's
+global generator. It imports nothing else of the project, so every package (``sciml``,
+``solvers``, ``linalg_discovery``, ``benchmarks``) may import it; figure saving
+(:mod:`sciml.core.figures`) is imported on its own, as it loads matplotlib."""
 
 from sciml.core.checks import (
     check_choice,
@@ -23,7 +25,9 @@ from sciml.core.files import (
     write_npz,
     write_text,
 )
+from sciml.core.lazy import lazy_exports
 from sciml.core.registry import Registry
+from sciml.core.rng import numpy_global_seed
 
 __all__ = [
     "CHECKPOINT_FILE",
@@ -37,6 +41,8 @@ __all__ = [
     "check_nonnegative",
     "check_positive",
     "check_probability",
+    "lazy_exports",
+    "numpy_global_seed",
     "save_torch",
     "write_bytes",
     "write_json",
