@@ -302,9 +302,10 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _registered(registry: Any, *, many: bool = False) -> dict[str, Any]:
+def _registered(registry: Any, *, many: bool = False, lead: str = "") -> dict[str, Any]:
     """add_argument keywords for a name (or with ``many`` NAME[,NAME...]) in ``registry``:
-    the parser, the usage's ``{a,b,...}`` and the help line all come from the registry."""
+    the parser, the usage's ``{a,b,...}`` and the help line (after ``lead``) all come from
+    the registry."""
 
     def parse(text: str) -> str | tuple[str, ...]:
         names = tuple(text.split(",")) if many else (text,)
@@ -316,7 +317,8 @@ def _registered(registry: Any, *, many: bool = False) -> dict[str, Any]:
         return names if many else text
 
     metavar = "{" + ",".join(registry.names()) + "}"
-    return {"type": parse, "metavar": metavar + ("[,...]" if many else ""), "help": registry.help()}
+    metavar += "[,...]" if many else ""
+    return {"type": parse, "metavar": metavar, "help": lead + registry.help()}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -465,11 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
     peval.add_argument("--rtol", type=float, default=1e-8)
     peval.add_argument("--seed", type=int, default=0)
     peval.add_argument("--models", help="folder of retrained models (default: shipped)")
-    methods = _registered(POLYNOMIAL_METHODS, many=True)
-    methods["help"] = "compare only these (default: all, with none, pyamg-sa, ilu): " + methods[
-        "help"
-    ]
-    peval.add_argument("--methods", **methods)
+    lead = "compare only these (default: all, with none, pyamg-sa, ilu): "
+    peval.add_argument("--methods", **_registered(POLYNOMIAL_METHODS, many=True, lead=lead))
     peval.add_argument("--json", help="write the comparison here")
     peval.set_defaults(run=_precond_eval)
 
