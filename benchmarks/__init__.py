@@ -12,7 +12,7 @@ import pkgutil
 from importlib import import_module
 from typing import Any
 
-from sciml.files import write_json
+from sciml.core.files import write_json
 
 
 def benchmark_names() -> list[str]:

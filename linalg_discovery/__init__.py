@@ -11,10 +11,9 @@ exported as NumPy source (:mod:`~linalg_discovery.export`).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
 import gymnasium
+
+from sciml.core.lazy import lazy_exports
 
 ENV_ID = "linalg_discovery/RLADiscovery-v0"
 if ENV_ID not in gymnasium.registry:
@@ -24,14 +23,10 @@ _LAZY = {
     "RLAEnv": "linalg_discovery.env",
     "discover": "linalg_discovery.discover",
     "PATH_NAMES": "linalg_discovery.curriculum",
-    "SEARCHES": "linalg_discovery.search",
+    "SEARCHES": "linalg_discovery.searches",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = ["ENV_ID", *_LAZY]

@@ -9,7 +9,8 @@ from tqdm.auto import tqdm
 
 from linalg_discovery.curriculum import PATH_NAMES, path_stages
 from linalg_discovery.export import to_source, verify
-from linalg_discovery.search import SEARCHES, SearchConfig, SearchResult, search_stage
+from linalg_discovery.search import SearchConfig, SearchResult, search_stage
+from linalg_discovery.searches import SEARCHES
 from linalg_discovery.task import Task
 
 __all__ = ["PATH_NAMES", "SEARCHES", "DiscoveryResult", "discover"]
@@ -60,24 +61,59 @@ def discover(
     n: int = 20,
     progress: bool = False,
 ) -> DiscoveryResult:
-    """Search every stage of ``path`` (one of :data:`PATH_NAMES`) with ``search`` (one of
-    :data:`SEARCHES`: ``mcgs``, ``mcts``, ``random``), each from its hand-written start
+    """Search every stage of ``path`` with ``search``, each from its hand-written start
     program on the problem drawn with ``seed``; export the last stage's program as NumPy source
     and re-verify it against the interpreter on fresh problems.
 
-    ``budget``: simulations per inserted instruction (MCGS/MCTS, default 20000) or random
-    programs per stage (default 3000). ``ValueError`` for an unknown path or search,
-    ``TypeError`` for a seed that is not an integer.
+    Parameters
+    ----------
+    path : str
+        A curriculum path (:data:`PATH_NAMES`).
+    search : str
+        A registered search (:data:`~linalg_discovery.searches.SEARCHES`: ``mcgs``,
+        ``mcts``, ``random``).
+    seed : int
+        Problem and search seed; the same seed gives the same result.
+    selection : {"ucd", "uct", "puct"}
+        MCGS selection rule.
+    budget : int, optional
+        Simulations per inserted instruction (MCGS/MCTS, default 20000) or random programs
+        per stage (default 3000): the search's ``default_budget``.
+    workers : int
+        Processes for rollouts.
+    m, n : int
+        Size of the tall problems.
+    progress : bool
+        Show a tqdm bar over the stages.
+
+    Returns
+    -------
+    DiscoveryResult
+        Per-stage results, ``found``, the exported ``source`` and its ``verification``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown path or search, or a negative seed.
+    TypeError
+        For a seed that is not an integer.
+
+    Examples
+    --------
+    >>> result = discover("sketch-and-solve", "mcgs", seed=42, budget=100)
+    >>> result.found
+    True
+    >>> "def discovered_solver(A, b" in result.source
+    True
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     if seed < 0:
         raise ValueError(f"seed must be non-negative, got {seed}")
-    if search not in SEARCHES:
-        raise ValueError(f"unknown search {search!r}; expected one of {', '.join(SEARCHES)}")
+    method = SEARCHES[search]
     stages = path_stages(path, m, n)
     if budget is None:
-        budget = 3000 if search == "random" else 20_000
+        budget = method.default_budget
     config = SearchConfig(search=search, selection=selection, budget=budget, workers=workers)
     results = []
     for stage in tqdm(stages, desc=f"{path} ({search})", disable=not progress):

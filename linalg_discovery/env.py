@@ -2,7 +2,9 @@
 
 Observation (a ``Dict``): ``program``, a fixed-size token array with one row
 (section, operation, operand 1, operand 2, target) per instruction, 0 for padding; and
-``features``, float32 (log10 m, log10 n, log10 κ(A), log10 μ(A), insertions left).
+``features``, float32 (log10 m, log10 n, log10 κ(A), log10 μ(A), insertions left), each in
+its exact range: sizes and coherence μ ∈ [1, m/n] in [0, log10 2⁶³], κ in
+[0, :data:`~linalg_discovery.problems.LOG10_KAPPA_MAX`], insertions in [0, stage steps].
 Action: ``Discrete`` over every (section, position, instruction) of the stage's open sections
 and enabled operations; ``info["action_mask"]`` (also :meth:`RLAEnv.action_masks`) marks the
 legal ones. A masked action ends the episode with reward 0 and ``info["illegal_action"]``.
@@ -20,6 +22,7 @@ from gymnasium import spaces
 
 from linalg_discovery.curriculum import stages
 from linalg_discovery.grammar import Action
+from linalg_discovery.problems import LOG10_KAPPA_MAX, LOG10_SIZE_MAX
 from linalg_discovery.program import (
     INPUTS,
     MATRIX_REGISTERS,
@@ -62,7 +65,39 @@ def _instruction_universe(enabled: tuple[str, ...], section: str) -> list[Instr]
 class RLAEnv(gym.Env):
     """Program-discovery environment for the curriculum stage ``stage`` (a name from
     :func:`linalg_discovery.curriculum.stages`) on m×n problems; each ``reset`` draws a new
-    problem instance from the seeded generator unless ``fixed_problem_seed`` is given."""
+    problem instance from the seeded generator unless ``fixed_problem_seed`` is given.
+
+    Parameters
+    ----------
+    stage : str
+        Curriculum stage.
+    m, n : int
+        Size of the tall problems (the PSD stage is always 5×5).
+    max_section_length : int
+        Insert positions per section in the action space.
+    fixed_problem_seed : int, optional
+        Use this problem on every reset.
+    render_mode : {None, "ansi"}
+        ``render()`` returns the program as text with ``"ansi"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown stage or render mode; ``step`` for an action outside the space.
+
+    Examples
+    --------
+    >>> import gymnasium as gym
+    >>> import linalg_discovery
+    >>> env = gym.make(linalg_discovery.ENV_ID, stage="psd-residual")
+    >>> obs, info = env.reset(seed=0)
+    >>> env.observation_space.contains(obs), obs["features"][-1]
+    (True, np.float32(2.0))
+    >>> legal = int(info["action_mask"].argmax())
+    >>> obs, reward, terminated, truncated, info = env.step(legal)
+    >>> terminated, truncated
+    (False, False)
+    """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
@@ -98,7 +133,15 @@ class RLAEnv(gym.Env):
                 "program": spaces.Box(
                     0, len(TOKENS) - 1, shape=(MAX_INSTRUCTIONS, 5), dtype=np.int64
                 ),
-                "features": spaces.Box(-100.0, 100.0, shape=(5,), dtype=np.float32),
+                "features": spaces.Box(
+                    np.zeros(5, dtype=np.float32),
+                    np.array(
+                        [LOG10_SIZE_MAX, LOG10_SIZE_MAX, LOG10_KAPPA_MAX, LOG10_SIZE_MAX,
+                         self.stage.steps],
+                        dtype=np.float32,
+                    ),
+                    dtype=np.float32,
+                ),
             }
         )
         self._task: Task | None = None
@@ -112,10 +155,6 @@ class RLAEnv(gym.Env):
     def program(self) -> Program:
         """The current (canonical) program."""
         return self._program
-
-    def action_of(self, index: int) -> Action:
-        """The (section, position, instruction) that action ``index`` inserts."""
-        return self._actions[int(index)]
 
     def index_of(self, action: Action) -> int:
         return self._index[action]

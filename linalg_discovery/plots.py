@@ -10,6 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from sciml.core.figures import save_figure  # noqa: E402
+
 
 def plot_search_curves(
     curves: Mapping[str, Sequence[tuple[int, float]]], path: str | Path, title: str = ""
@@ -26,7 +28,8 @@ def plot_search_curves(
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    fig.tight_layout()
+    return save_figure(fig, path)
 
 
 def plot_benchmark(results: Mapping, path: str | Path) -> Path:
@@ -78,13 +81,5 @@ def plot_benchmark(results: Mapping, path: str | Path) -> Path:
     right.set_yscale("log")
     right.set_ylabel(f"seconds (target relative residual {solver.get('tolerance', '')})")
     right.set_title(solver.get("problem", ""))
-    return _save(fig, path)
-
-
-def _save(fig: plt.Figure, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -13,6 +13,13 @@ from sciml.data.matrices import least_squares, synthetic
 
 KINDS = ("least_squares", "logistic")
 
+SINGULAR_FLOOR = 1e-300
+"""σ_min below this counts as this in κ = σ_max/σ_min."""
+LOG10_KAPPA_MAX = float(np.log10(np.finfo(np.float64).max) - np.log10(SINGULAR_FLOOR))
+"""Largest log10 κ a problem can report (≈ 608.3)."""
+LOG10_SIZE_MAX = float(np.log10(2.0**63))
+"""Largest log10 of a matrix dimension (int64 indices), and of a coherence μ ≤ m/n."""
+
 
 @dataclass(frozen=True, eq=False)
 class Problem:
@@ -60,13 +67,15 @@ class Problem:
         return float(np.linalg.norm(self.A.T @ (s - self.y) + self.ridge * x) / self.scale)
 
     def features(self) -> np.ndarray:
-        """log10 m, log10 n, log10 κ(A), log10 coherence μ(A) (for observations)."""
+        """log10 m, log10 n, log10 κ(A), log10 coherence μ(A) (for observations); κ is
+        σ_max / max(σ_min, 1e-300), taken in logs so it cannot overflow."""
         sv = np.linalg.svd(self.A, compute_uv=False)
         q = np.linalg.qr(self.A)[0]
         mu = self.A.shape[0] * np.max(np.einsum("ij,ij->i", q, q)) / self.A.shape[1]
         m, n = self.A.shape
+        log_kappa = np.log10(sv[0]) - np.log10(max(sv[-1], SINGULAR_FLOOR))
         return np.array(
-            [np.log10(m), np.log10(n), np.log10(sv[0] / max(sv[-1], 1e-300)), np.log10(mu)],
+            [np.log10(m), np.log10(n), max(log_kappa, 0.0), max(np.log10(mu), 0.0)],
             dtype=np.float32,
         )
 

@@ -30,21 +30,23 @@ import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from linalg_discovery.program import Program
+from linalg_discovery.searches import SEARCHES, SearchMethod
 from linalg_discovery.task import Task
 
-SEARCHES = ("mcgs", "mcts", "random")
 SELECTIONS = ("uct", "puct", "ucd")
 
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """``search`` in :data:`SEARCHES`; ``selection`` in :data:`SELECTIONS` (MCGS only);
-    exploration constant ``c``; at most ``budget`` simulations per inserted instruction;
-    LUCB confidence ``delta``; ``batch`` leaves per round, rolled out by ``workers`` processes."""
+    """``search`` a name in :data:`~linalg_discovery.searches.SEARCHES`; ``selection`` in
+    :data:`SELECTIONS` (MCGS only); exploration constant ``c``; at most ``budget`` simulations
+    per inserted instruction; LUCB confidence ``delta``; ``batch`` leaves per round, rolled out
+    by ``workers`` processes."""
 
     search: str = "mcgs"
     selection: str = "ucd"
@@ -55,8 +57,7 @@ class SearchConfig:
     workers: int = 1
 
     def __post_init__(self) -> None:
-        if self.search not in SEARCHES:
-            raise ValueError(f"search must be one of {', '.join(SEARCHES)}, got {self.search!r}")
+        SEARCHES.check(self.search, "search")
         if self.selection not in SELECTIONS:
             raise ValueError(
                 f"selection must be one of {', '.join(SELECTIONS)}, got {self.selection!r}"
@@ -144,9 +145,9 @@ def _worker_rollout(args: tuple[Program, int, list[int]]) -> float:
 class _Search:
     """Search state for one stage: the graph (or tree), counters and the best reward seen."""
 
-    def __init__(self, task: Task, config: SearchConfig, seed: int) -> None:
+    def __init__(self, task: Task, config: SearchConfig, seed: int, merge: bool) -> None:
         self.task, self.config, self.seed = task, config, seed
-        self.merge = config.search == "mcgs"
+        self.merge = merge
         self.table: dict[tuple[int, int], _Node] = {}
         self.nodes = 0
         self.simulations = 0
@@ -206,7 +207,7 @@ class _Search:
         q = child.q - edge.pending / n_edge  # a pending visit counts as a loss
         n_node = max(1, node.n_total + sum(e.pending for e in node.edges))
         c = self.config.c
-        if self.config.search == "mcts":
+        if not self.merge:  # MCTS
             return q + c * math.sqrt(2.0 * math.log(n_node) / n_edge)
         if self.config.selection == "uct":
             return q + c * math.sqrt(math.log(n_node) / n_edge)
@@ -345,10 +346,13 @@ def search_stage(task: Task, config: SearchConfig | None = None, seed: int = 0) 
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     config = config or SearchConfig()
+    return SEARCHES[config.search].run(task, config, seed)
+
+
+def tree_search(task: Task, config: SearchConfig, seed: int, *, merge: bool) -> SearchResult:
+    """MCGS (``merge``: one node per canonical program) or MCTS (a tree of action paths)."""
     start = time.perf_counter()
-    if config.search == "random":
-        return _random_search(task, config, seed, start)
-    search = _Search(task, config, seed)
+    search = _Search(task, config, seed, merge)
     try:
         step = 0
         while not search._terminal(search.root):
@@ -373,7 +377,9 @@ def search_stage(task: Task, config: SearchConfig | None = None, seed: int = 0) 
     )
 
 
-def _random_search(task: Task, config: SearchConfig, seed: int, start: float) -> SearchResult:
+def random_search(task: Task, config: SearchConfig, seed: int) -> SearchResult:
+    """``config.budget`` uniformly random complete programs; the best one."""
+    start = time.perf_counter()
     best, best_program, best_at = -1.0, task.root, 0
     history = []
     seen: set[int] = set()
@@ -394,3 +400,8 @@ def _random_search(task: Task, config: SearchConfig, seed: int, start: float) ->
         evaluations=task.evaluations,
         history=history,
     )
+
+
+MCGS = SearchMethod(partial(tree_search, merge=True), default_budget=20_000)
+MCTS = SearchMethod(partial(tree_search, merge=False), default_budget=20_000)
+RANDOM = SearchMethod(random_search, default_budget=3000)

@@ -223,6 +223,8 @@ def _train(args: argparse.Namespace) -> int:
         input_steps=args.input_steps,
     )
     options = {"hidden_channels": args.width, "n_layers": args.layers, "modes": args.modes}
+    if args.model_option:
+        options["options"] = dict(args.model_option)
     model = default_operator_config(open_run_data(spec), args.resolutions, args.model, **options)
     train = TrainConfig(epochs=args.epochs, lr=args.lr, loss=args.loss, seed=args.seed)
     distributed = ddp.launched_by_torchrun()
@@ -330,7 +332,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _discover(args: argparse.Namespace) -> int:
     from linalg_discovery.discover import discover
-    from sciml.files import write_json
+    from sciml.core.files import write_json
 
     result = discover(
         args.path,
@@ -392,11 +394,16 @@ def _precond_eval(args: argparse.Namespace) -> int:
     from solvers.compare import compare_matrix, format_comparison
 
     result = compare_matrix(
-        args.matrix, degree=args.degree, rtol=args.rtol, seed=args.seed, model_dir=args.models
+        args.matrix,
+        degree=args.degree,
+        rtol=args.rtol,
+        seed=args.seed,
+        model_dir=args.models,
+        methods=args.methods,
     )
     print(format_comparison(result))
     if args.json:
-        from sciml.files import write_json
+        from sciml.core.files import write_json
 
         write_json(args.json, result)
     return 0
@@ -409,7 +416,31 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _registered(registry: Any, *, many: bool = False, lead: str = "") -> dict[str, Any]:
+    """add_argument keywords for a name (or with ``many`` NAME[,NAME...]) in ``registry``:
+    the parser, the usage's ``{a,b,...}`` and the help line (after ``lead``) all come from
+    the registry."""
+
+    def parse(text: str) -> str | tuple[str, ...]:
+        names = tuple(text.split(",")) if many else (text,)
+        for name in names:
+            if name not in registry:
+                raise argparse.ArgumentTypeError(
+                    f"unknown {registry.kind} {name!r}; choose from {', '.join(registry)}"
+                )
+        return names if many else text
+
+    metavar = "{" + ",".join(registry.names()) + "}"
+    metavar += "[,...]" if many else ""
+    return {"type": parse, "metavar": metavar, "help": lead + registry.help()}
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from linalg_discovery.searches import SEARCHES
+    from sciml.data.pde import PDE_GENERATORS
+    from sciml.operators.registry import OPERATOR_MODELS
+    from solvers.methods import POLYNOMIAL_METHODS
+
     parser = _Parser(prog="sciml", description=DESCRIPTION)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -418,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True, parser_class=_Parser
     )
     gen = data.add_parser("generate", help="generate a dataset into an HDF5 file")
-    gen.add_argument("pde", help="darcy, burgers, navier-stokes or kolmogorov")
+    gen.add_argument("pde", **_registered(PDE_GENERATORS))
     gen.add_argument("--n", type=_positive_int, required=True, help="number of samples")
     gen.add_argument("--resolution", type=_positive_int, required=True, help="grid points per axis")
     gen.add_argument("--seed", type=int, default=0)
@@ -452,7 +483,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--data", required=True, help="dataset file (.h5, or a file open_dataset reads)"
     )
-    train.add_argument("--model", default="fno", choices=("fno", "tfno", "uno"))
+    train.add_argument("--model", default="fno", **_registered(OPERATOR_MODELS))
+    train.add_argument(
+        "--model-option",
+        type=_param,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting of the chosen model only (repeatable), e.g. --model-option rank=0.2",
+    )
     train.add_argument("--resolutions", type=_int_list, required=True, help="e.g. 16,32,64,128")
     train.add_argument(
         "--mix", type=_float_list, help="share of samples per resolution (default uniform)"
@@ -534,7 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
         "discover", help="search a curriculum path for a randomized linear-algebra program"
     )
     disc.add_argument("--path", required=True, help="e.g. sketch-and-precondition")
-    disc.add_argument("--search", default="mcgs", help="mcgs, mcts or random")
+    disc.add_argument("--search", default="mcgs", **_registered(SEARCHES))
     disc.add_argument("--seed", type=int, default=42)
     disc.add_argument("--budget", type=_positive_int, help="simulations per inserted instruction")
     disc.add_argument("--workers", type=_positive_int, default=1, help="parallel playouts")
@@ -564,6 +603,8 @@ def build_parser() -> argparse.ArgumentParser:
     peval.add_argument("--rtol", type=float, default=1e-8)
     peval.add_argument("--seed", type=int, default=0)
     peval.add_argument("--models", help="folder of retrained models (default: shipped)")
+    lead = "compare only these (default: all, with none, pyamg-sa, ilu): "
+    peval.add_argument("--methods", **_registered(POLYNOMIAL_METHODS, many=True, lead=lead))
     peval.add_argument("--json", type=_file_to_write, help="write the comparison here")
     peval.set_defaults(run=_precond_eval)
 

@@ -305,7 +305,7 @@ STAGES: list[tuple[str, Callable[[DemoContext], str]]] = [
 
 def run_demo(out: str | os.PathLike = "demo-out", *, seed: int = 0, progress: bool = True) -> Path:
     """Run every stage and write ``out/report.md`` (figures under ``out/figures``)."""
-    from sciml.files import write_text_atomic
+    from sciml.core.files import write_text
 
     ctx = DemoContext(Path(out), seed, progress)
     ctx.figures.mkdir(parents=True, exist_ok=True)
@@ -315,4 +315,4 @@ def run_demo(out: str | os.PathLike = "demo-out", *, seed: int = 0, progress: bo
         start = time.perf_counter()
         body = stage(ctx)
         sections += [f"## {title}", "", body, "", f"_{time.perf_counter() - start:.1f} s_", ""]
-    return write_text_atomic(ctx.out / "report.md", "\n".join(sections))
+    return write_text(ctx.out / "report.md", "\n".join(sections))

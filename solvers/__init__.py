@@ -9,8 +9,7 @@ only imported when a learned model is needed).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from sciml.core.lazy import lazy_exports
 
 _EXPORTS = {
     "polynomial_preconditioner": "solvers.preconditioner",
@@ -27,13 +26,10 @@ _EXPORTS = {
     "format_comparison": "solvers.compare",
     "train_shipped_models": "solvers.training",
     "fit_preconditioner": "solvers.family",
+    "POLYNOMIAL_METHODS": "solvers.methods",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = list(_EXPORTS)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
+from solvers.methods import PolynomialMethod
 from solvers.probes import SpectralProbe, arnoldi
 from solvers.recurrences import MatrixPolynomial, RecurrencePolynomial, chebyshev_polynomial
 
@@ -156,3 +157,36 @@ def chebyshev_from_probe(probe: SpectralProbe, degree: int, lower_ratio: float |
     upper = probe.upper
     lower = upper * lower_ratio if lower_ratio is not None else max(probe.lower, 1e-12 * upper)
     return ChebyshevIteration(min(lower, 0.5 * upper), upper, degree)
+
+
+def _jacobi(operator, probe, degree, **_) -> RecurrencePolynomial:
+    return jacobi_polynomial()
+
+
+def _neumann(operator, probe, degree, **_) -> RecurrencePolynomial:
+    return neumann_polynomial(1.0 / probe.upper, degree)
+
+
+def _chebyshev(operator, probe, degree, **_):
+    return chebyshev_from_probe(probe, degree)
+
+
+def _chebyshev_30(operator, probe, degree, **_):
+    return chebyshev_from_probe(probe, degree, 1.0 / 30.0)
+
+
+def _least_squares(operator, probe, degree, **_) -> RecurrencePolynomial:
+    return least_squares_polynomial(0.0, probe.upper, degree)
+
+
+def _gmres_poly(operator, probe, degree, *, seed: int, **_) -> ProductPolynomial:
+    start = np.random.default_rng(seed + 1).standard_normal(operator.shape[0])
+    return gmres_polynomial(operator, start, degree)
+
+
+JACOBI = PolynomialMethod(_jacobi, needs_probe=False)
+NEUMANN = PolynomialMethod(_neumann)
+CHEBYSHEV = PolynomialMethod(_chebyshev)
+CHEBYSHEV_30 = PolynomialMethod(_chebyshev_30)
+LEAST_SQUARES = PolynomialMethod(_least_squares)
+GMRES_POLY = PolynomialMethod(_gmres_poly)

@@ -21,8 +21,6 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,34 +29,15 @@ import pyamg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from solvers.baselines import chebyshev_from_probe
-from solvers.operators import CountingOperator, check_operator, is_symmetric
+from sciml.core.rng import numpy_global_seed
+from solvers.linear_operators import CountingOperator, check_operator, is_symmetric
+from solvers.methods import POLYNOMIAL_METHODS
 from solvers.preconditioner import polynomial_preconditioner
 from solvers.registry import get_model
 
-POLY_METHODS = (
-    "jacobi",
-    "neumann",
-    "chebyshev",
-    "chebyshev-30",
-    "least-squares",
-    "gmres-poly",
-    "learned",
-)
+POLY_METHODS = POLYNOMIAL_METHODS.names()
 METHODS = ("none", *POLY_METHODS, "pyamg-sa", "ilu")
 FIELDS = ("iterations", "matvecs", "inner_products", "seconds", "converged")
-
-
-@contextmanager
-def _global_numpy_seed(seed: int) -> Iterator[None]:
-    """Seed NumPy's global RNG for a library that draws from it, then restore the caller's
-    state."""
-    state = np.random.get_state()  # noqa: NPY002
-    np.random.seed(seed)  # noqa: NPY002
-    try:
-        yield
-    finally:
-        np.random.set_state(state)  # noqa: NPY002
 
 
 def _preconditioner(
@@ -69,7 +48,7 @@ def _preconditioner(
     if method == "none":
         return None, 0, 0, None, 0.0
     if method == "pyamg-sa":
-        with _global_numpy_seed(seed):  # pyamg draws its spectral-radius start vector there
+        with numpy_global_seed(seed):  # pyamg draws its spectral-radius start vector here
             ml = pyamg.smoothed_aggregation_solver(a)
         return ml.aspreconditioner(cycle="V"), 0, 0, None, 2.0 * ml.operator_complexity() + 1.0
     if method == "ilu":
@@ -77,14 +56,11 @@ def _preconditioner(
         m = spla.LinearOperator(a.shape, matvec=ilu.solve, dtype=np.float64)
         return m, 0, 0, None, (ilu.L.nnz + ilu.U.nnz) / a.nnz
     deg = 1 if method == "jacobi" else degree
-    name = "chebyshev" if method == "chebyshev-30" else method
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         m = polynomial_preconditioner(
-            a, deg, name, seed, solver=solver, model_dir=model_dir, model=model
+            a, deg, method, seed, solver=solver, model_dir=model_dir, model=model
         )
-    if method == "chebyshev-30":  # pyamg's default interval [u/30, u] on the same probe
-        m.polynomial = chebyshev_from_probe(m.probe, degree, 1.0 / 30.0)
     return m, m.setup_matvecs, m.setup_reductions, m, float(m.degree)
 
 
@@ -104,7 +80,7 @@ def solve(
 ) -> dict[str, Any]:
     """Solve Ax = b with ``solver`` ∈ {cg, minres, gmres} and preconditioner ``method``;
     the counts of the module docstring (and the relative residual history when asked)."""
-    if method not in METHODS:
+    if method not in METHODS and method not in POLYNOMIAL_METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if solver not in ("cg", "minres", "gmres"):
         raise ValueError(f"solver must be 'cg', 'minres' or 'gmres', got {solver!r}")
@@ -168,7 +144,7 @@ def solve(
     if method == "ilu":
         out["solver"] = solver
     if m is not None and method not in ("pyamg-sa", "ilu"):
-        out["method_used"] = method if method == "chebyshev-30" else m.method
+        out["method_used"] = m.method
     return out
 
 
@@ -280,6 +256,7 @@ def compare_matrix(
     seed: int = 0,
     maxiter: int = 20_000,
     model_dir: str | os.PathLike | None = None,
+    methods: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """:func:`compare` for a matrix of the collection (``sciml precond eval --matrix NAME``):
     {"name", "n", "nnz", "symmetric", "degree", "rtol", "<solver>": {method: {iterations,
@@ -298,4 +275,5 @@ def compare_matrix(
             seed=seed,
             maxiter=maxiter,
             model_dir=model_dir,
+            methods=methods,
         )

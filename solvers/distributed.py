@@ -20,7 +20,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from solvers.operators import check_operator, jacobi_scaling, scaled_operator
+from solvers.linear_operators import check_operator, jacobi_scaling, scaled_operator
 
 
 class RowBlock:

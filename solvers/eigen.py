@@ -29,7 +29,7 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from solvers.operators import CountingOperator, check_degree, check_operator, is_symmetric
+from solvers.linear_operators import CountingOperator, check_degree, check_operator, is_symmetric
 from solvers.probes import lanczos
 
 EIG_METHODS = ("filtered", "arpack", "lobpcg")
@@ -313,6 +313,32 @@ def eigsh(
     ("LA"); ``matvecs`` then counts solves. Use it for clustered ends of wide spectra, e.g.
     ``sigma=0`` for the smallest eigenvalues of an SPD stiffness matrix.
 
+    Parameters
+    ----------
+    A : sparse matrix, ndarray or LinearOperator
+        Symmetric, of shape (n, n).
+    k : int
+        Number of eigenpairs, 1 ≤ k < n.
+    which : {"SA", "LA"}
+        Smallest or largest algebraic.
+    method : {"filtered", "arpack", "lobpcg"}
+        See above.
+    filter, degree, tol, seed, maxiter, block, probe_steps, M, model_dir
+        Filter kind and degree, relative residual tolerance, seed of the random vectors,
+        outer iterations, block size, probe steps, LOBPCG preconditioner, folder of
+        retrained models.
+    sigma : float, optional
+        Shift of the shift-invert mode (explicit sparse A only).
+    partial : bool
+        Warn instead of raising when some pair misses ``tol``.
+
+    Returns
+    -------
+    EigResult
+        ``values`` ascending, ``vectors`` as columns, ``matvecs``, ``iterations``,
+        ``converged`` (false when some pair missed ``tol`` within ``maxiter``),
+        ``residuals``, ``method``.
+
     Raises
     ------
     EigNoConvergence
@@ -328,6 +354,12 @@ def eigsh(
     >>> A = sp.diags(np.arange(1.0, 201.0))
     >>> eigsh(A, k=3, which="SA", sigma=0.0).values.round(6)
     array([1., 2., 3.])
+    >>> from sciml.data.matrices import load_matrix
+    >>> a = load_matrix("poisson2d-16")
+    >>> result = eigsh(a, k=4, which="SA")
+    >>> exact = np.linalg.eigvalsh(a.toarray())[:4]
+    >>> result.converged, bool(np.allclose(result.values, exact, rtol=1e-5))
+    (True, True)
     """
     operator = check_operator(A)
     n = operator.shape[0]

@@ -25,8 +25,8 @@ from tqdm.auto import tqdm
 
 from sciml.data.matrices import anisotropic2d, darcy
 from solvers.learner import ModelConfig, SpectralNet, save_model
+from solvers.linear_operators import check_degree, check_operator, jacobi_scaling, scaled_operator
 from solvers.objectives import unrolled_cg_residuals
-from solvers.operators import check_degree, check_operator, jacobi_scaling, scaled_operator
 from solvers.probes import probe
 from solvers.training import CG_RTOL, Examples, fit_examples
 

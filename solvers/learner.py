@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from sciml.core.files import save_torch
 from solvers.objectives import FUNCTIONS
 
 TASKS = ("precond", "filter", *FUNCTIONS)
@@ -188,16 +189,12 @@ def scaled_filter(lam: torch.Tensor, lo: torch.Tensor, coeffs: torch.Tensor) -> 
 
 def save_model(model: SpectralNet, path: str | os.PathLike, summary: dict | None = None) -> None:
     """Write the config, weights and a training summary (plain types) atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "config": asdict(model.config),
         "state_dict": model.state_dict(),
         "summary": summary or {},
     }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    save_torch(path, payload)
 
 
 def load_model(path: str | os.PathLike) -> tuple[SpectralNet, dict]:

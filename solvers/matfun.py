@@ -14,14 +14,14 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg as spla
 
-from solvers.objectives import FUNCTIONS
-from solvers.operators import (
+from solvers.linear_operators import (
     CountingOperator,
     check_degree,
     check_operator,
     check_vector,
     is_symmetric,
 )
+from solvers.objectives import FUNCTIONS
 from solvers.probes import SpectralProbe, krylov_reductions, lanczos, probe
 from solvers.recurrences import chebyshev_interpolant, chebyshev_polynomial
 from solvers.registry import get_model, predict
@@ -76,6 +76,53 @@ def funm(
     "lanczos": ‖b‖ Q_d f(T_d) e_1 from d Lanczos steps per column (d matvecs, 3d + 1
     reductions).
     "krylov": ``scipy.sparse.linalg.funm_multiply_krylov`` (rtol 1e-10, restart 20).
+
+    Parameters
+    ----------
+    A : sparse matrix, ndarray or LinearOperator
+        Symmetric, of shape (n, n).
+    b : ndarray
+        Shape (n,) or (n, m).
+    f : {"inv", "invsqrt", "exp", "step"}
+        A⁻¹, A^{-1/2}, exp(−tA), or the spectral projector 1(λ < ``threshold``).
+    degree : int
+        Polynomial degree, or Lanczos steps.
+    method : {"learned", "chebyshev", "lanczos", "krylov"}
+        See above.
+    t : float
+        Time of ``"exp"``.
+    threshold : float, optional
+        Cut of ``"step"`` (required there).
+    seed : int
+        Seed of the probe's start vector.
+    probe_steps : int
+        Lanczos steps of the probe.
+    model_dir : str or os.PathLike, optional
+        Folder of retrained models (default: the shipped ones).
+
+    Returns
+    -------
+    FunmResult
+        ``x`` (shaped like ``b``), ``matvecs``, ``setup_matvecs``, ``inner_products``,
+        ``method``, ``interval``.
+
+    Raises
+    ------
+    ValueError
+        For a nonsymmetric A, an unknown ``f`` or ``method``, a bad ``t``/``threshold``, or a
+        learned model that does not exist at ``degree``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse.linalg as spla
+    >>> from sciml.data.matrices import load_matrix
+    >>> a = load_matrix("poisson2d-16")
+    >>> a = a / a.diagonal().max()  # spectrum in (0, 2)
+    >>> b = np.ones(a.shape[0])
+    >>> result = funm(a, b, "exp", degree=10, method="chebyshev")
+    >>> exact = spla.expm_multiply(-a, b)
+    >>> bool(np.linalg.norm(result.x - exact) < 1e-8 * np.linalg.norm(exact)), result.matvecs
+    (True, 30)
     """
     operator = check_operator(A)
     n = operator.shape[0]

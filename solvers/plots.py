@@ -3,8 +3,6 @@ temporary name and renamed."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -13,14 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-
-def _save(fig, path: str | os.PathLike) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    os.replace(tmp, path)
+from sciml.core.figures import save_figure  # noqa: E402
 
 
 def plot_residual_polynomials(
@@ -46,7 +37,7 @@ def plot_residual_polynomials(
     ax.set_ylabel("1 − λ p(λ)")
     ax.legend(fontsize=8)
     ax.set_title("residual polynomials, degree-10 preconditioners")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_convergence(histories: dict[str, tuple[np.ndarray, np.ndarray]], path) -> None:
@@ -61,7 +52,7 @@ def plot_convergence(histories: dict[str, tuple[np.ndarray, np.ndarray]], path) 
         ax.set_ylabel("‖b − Ax‖ / ‖b‖")
         ax.grid(alpha=0.3)
     axes[1].legend(fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_benchmark(results: dict[str, Any], path) -> None:
@@ -117,4 +108,4 @@ def plot_benchmark(results: dict[str, Any], path) -> None:
     ax.set_ylabel("matvecs to 8 eigenpairs (rel. residual 1e-6)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)

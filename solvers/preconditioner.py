@@ -22,14 +22,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from solvers.autodegree import choose_degree
-from solvers.baselines import (
-    chebyshev_from_probe,
-    gmres_polynomial,
-    jacobi_polynomial,
-    least_squares_polynomial,
-    neumann_polynomial,
-)
-from solvers.operators import (
+from solvers.baselines import chebyshev_from_probe, jacobi_polynomial
+from solvers.linear_operators import (
     CountingOperator,
     check_degree,
     check_operator,
@@ -37,11 +31,11 @@ from solvers.operators import (
     jacobi_scaling,
     scaled_operator,
 )
+from solvers.methods import POLYNOMIAL_METHODS, PolynomialMethod
 from solvers.probes import SpectralProbe, krylov_reductions, probe
 from solvers.recurrences import RecurrencePolynomial
 from solvers.registry import available_models, get_model, model_from_file, predict
 
-METHODS = ("learned", "chebyshev", "neumann", "jacobi", "gmres-poly", "least-squares")
 SOLVERS = ("auto", "cg", "minres", "gmres")
 POSITIVITY_GRID = 2001
 AUTO_DEGREES = {"learned": (), "chebyshev": (5, 10, 20)}  # learned: the shipped degrees
@@ -127,19 +121,19 @@ def learned_polynomial(
     return RecurrencePolynomial(-1.0 / roots[:-1], ones, np.zeros(degree), 1.0 / roots)
 
 
+LEARNED = PolynomialMethod(
+    lambda operator, probe, degree, *, model_dir, model=None, **_: learned_polynomial(
+        probe, degree, model_dir, model
+    )
+)
+
+
 def _polynomial(
     method: str, operator, result: SpectralProbe, degree: int, seed: int, directory, model=None
 ):
-    if method == "learned":
-        return learned_polynomial(result, degree, directory, model)
-    if method == "chebyshev":
-        return chebyshev_from_probe(result, degree)
-    if method == "neumann":
-        return neumann_polynomial(1.0 / result.upper, degree)
-    if method == "least-squares":
-        return least_squares_polynomial(0.0, result.upper, degree)
-    start = np.random.default_rng(seed + 1).standard_normal(operator.shape[0])
-    return gmres_polynomial(operator, start, degree)
+    return POLYNOMIAL_METHODS[method].build(
+        operator, result, degree, seed=seed, model_dir=directory, model=model
+    )
 
 
 def _auto_degree(method, counter, result, seed, directory, reduction_cost: float) -> int:
@@ -174,9 +168,10 @@ def polynomial_preconditioner(
 ) -> PolynomialPreconditioner:
     """M ≈ A⁻¹ as a ``LinearOperator`` for ``cg/minres`` (SPD A) or ``gmres``.
 
-    ``method``: "learned" (shipped network), "chebyshev" (Saad's iteration on the probe
-    interval [θ_min, u]), "neumann" (ω = 1/u), "jacobi" (degree 0), "gmres-poly" (Loe–Morgan,
-    from d+1 seeded Arnoldi steps), "least-squares" (Saad's polynomial on [0, u]).
+    ``method``: a name in :data:`~solvers.methods.POLYNOMIAL_METHODS`: "learned" (shipped
+    network), "chebyshev" (Saad's iteration on the probe interval [θ_min, u]), "chebyshev-30"
+    (on pyamg's [u/30, u]), "neumann" (ω = 1/u), "jacobi" (degree 0), "gmres-poly"
+    (Loe–Morgan, from d+1 seeded Arnoldi steps), "least-squares" (Saad's polynomial on [0, u]).
     ``solver``: "cg"/"minres" need a symmetric positive definite A (checked: symmetry, positive
     diagonal, positive probe spectrum) and get an SPD M; "gmres" any A; "auto" picks "cg" for
     symmetric A. ``scaling``: "jacobi" (S = D^{-1/2}, needs an explicit matrix with nonzero
@@ -187,8 +182,56 @@ def polynomial_preconditioner(
     :mod:`solvers.autodegree`; the probe is counted in ``setup_matvecs`` whatever is chosen.
     ``model``: a preconditioning model file of this degree (e.g. from
     :func:`solvers.family.fit_preconditioner`) instead of the shipped one (method "learned").
+
+    Parameters
+    ----------
+    A : sparse matrix, ndarray or LinearOperator
+        Square, real.
+    degree : int or "auto"
+        Degree d of p (d products with A per application), or chosen from the probe.
+    method : str
+        A registered polynomial method (see above).
+    seed : int
+        Seed of the probe (and of the Arnoldi start of "gmres-poly").
+    solver : {"auto", "cg", "minres", "gmres"}
+        The Krylov method M is for.
+    scaling : {"auto", "jacobi", "none"}
+        Symmetric diagonal scaling.
+    probe_steps : int
+        Lanczos/Arnoldi steps of the spectral probe.
+    model_dir : str or os.PathLike, optional
+        Folder of retrained models (default: the shipped ones).
+    model : str or os.PathLike, optional
+        A preconditioning model file of this degree (method "learned").
+    reduction_cost : float
+        Price of one global reduction in matvecs, for ``degree="auto"``.
+
+    Returns
+    -------
+    PolynomialPreconditioner
+        A ``LinearOperator`` with ``matvecs`` (products with A made by applications),
+        ``setup_matvecs``, ``degree``, ``method`` (the one used) and ``polynomial``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, solver or scaling, a bad degree, or a matrix the solver
+        cannot take (not symmetric, not positive definite). A polynomial that is not
+        positive on the spectrum is replaced by Chebyshev with a ``RuntimeWarning``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse.linalg as spla
+    >>> from sciml.data.matrices import load_matrix
+    >>> a = load_matrix("poisson2d-16")
+    >>> b = np.ones(a.shape[0])
+    >>> m = polynomial_preconditioner(a, degree=8, method="chebyshev")
+    >>> x, info = spla.cg(a, b, M=m, rtol=1e-8)
+    >>> info, bool(np.linalg.norm(a @ x - b) <= 1e-8 * np.linalg.norm(b)), m.method
+    (0, True, 'chebyshev')
     """
     operator = check_operator(A)
+    builder = POLYNOMIAL_METHODS[method]
     if model is not None and method != "learned":
         raise ValueError(f"model is for method='learned', got method={method!r}")
     if model is not None and isinstance(degree, str):
@@ -201,8 +244,6 @@ def polynomial_preconditioner(
         )
     if not (np.isfinite(reduction_cost) and reduction_cost >= 0.0):
         raise ValueError(f"reduction_cost must be a finite number >= 0, got {reduction_cost!r}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
     if scaling not in ("auto", "jacobi", "none"):
@@ -235,11 +276,11 @@ def polynomial_preconditioner(
     scale = jacobi_scaling(operator) if use_scaling else None
     scaled = scaled_operator(operator, scale) if use_scaling else operator
     counter = CountingOperator(scaled)
-    if method == "jacobi":  # degree 0: no probe needed
+    if not builder.needs_probe:
         return PolynomialPreconditioner(
             counter,
             scale,
-            jacobi_polynomial(),
+            builder.build(counter, None, degree, seed=seed, model_dir=model_dir),
             method=method,
             probe_result=None,
             setup_matvecs=check_matvecs,

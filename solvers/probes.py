@@ -18,7 +18,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg as spla
 
-from solvers.operators import CountingOperator
+from solvers.linear_operators import CountingOperator
 
 REDUCTIONS_PER_STEP = 3
 

@@ -78,3 +78,18 @@ def test_property_random_legal_steps_and_random_programs_never_raise():
     assert steps["steps"] == 300 and steps["episodes"] > 50
     programs = random_programs(300, seed=0)
     assert 0 < programs["failed"] < programs["programs"]
+
+
+@pytest.mark.parametrize(
+    ("sigma_max", "sigma_min", "log_kappa"), [(1.0, 1e-300, 300.0), (1e300, 0.0, 600.0), (1, 1, 0)]
+)
+def test_features_of_any_conditioning_lie_in_the_observation_space(sigma_max, sigma_min, log_kappa):
+    from linalg_discovery.problems import LOG10_KAPPA_MAX, Problem
+
+    a = np.zeros((8, 2))
+    a[0, 0], a[1, 1] = sigma_max, sigma_min
+    features = Problem(a, np.ones(8)).features()
+    assert features[2] == pytest.approx(log_kappa, rel=1e-6) and features[2] <= LOG10_KAPPA_MAX
+    space = RLAEnv("psd-residual", m=64, n=4).observation_space["features"]
+    assert space.contains(np.append(features, np.float32(1)))
+    assert not space.contains(np.append(features, np.float32(-1)))

@@ -10,6 +10,7 @@ import torch
 from neuralop.layers.spectral_convolution import SpectralConv as NeuralopSpectralConv
 
 from sciml.operators import OperatorConfig, SpectralConv, build_operator, count_parameters
+from sciml.operators.fno import FNOOptions, TFNOOptions
 
 
 def _config(**overrides):
@@ -54,7 +55,7 @@ def test_config_defaults_and_round_trip_through_json():
     config = OperatorConfig(model="fno", in_channels=1, out_channels=1, n_modes=[16, 16])
     assert config.n_modes == (16, 16) and config.n_dims == 2
     assert (config.hidden_channels, config.n_layers, config.positional_embedding) == (32, 4, "grid")
-    assert config.spectral_conv == "fixed" and config.uno_out_channels is None
+    assert config.spectral_conv == "fixed" and config.options == FNOOptions()
     d = json.loads(json.dumps(config.to_dict()))
     assert OperatorConfig.from_dict(d) == config
     assert d["n_modes"] == [16, 16]
@@ -64,19 +65,19 @@ def test_uno_layer_settings_are_derived_as_a_u_shape():
     config = OperatorConfig(
         model="uno", in_channels=1, out_channels=1, n_modes=(8, 6), hidden_channels=4, n_layers=5
     )
-    assert config.uno_out_channels == (4, 8, 16, 8, 4)
-    assert config.uno_n_modes == ((8, 6), (4, 3), (2, 1), (4, 3), (8, 6))
-    assert config.uno_scalings == (1.0, 0.5, 0.5, 2.0, 2.0)
-    assert math.prod(config.uno_scalings) == 1.0
+    assert config.options.layer_channels == (4, 8, 16, 8, 4)
+    assert config.options.layer_modes == ((8, 6), (4, 3), (2, 1), (4, 3), (8, 6))
+    assert config.options.layer_scalings == (1.0, 0.5, 0.5, 2.0, 2.0)
+    assert math.prod(config.options.layer_scalings) == 1.0
     four = OperatorConfig(model="uno", in_channels=1, out_channels=1, n_modes=(8,), n_layers=4)
-    assert four.uno_scalings == (1.0, 0.5, 1.0, 2.0)
+    assert four.options.layer_scalings == (1.0, 0.5, 1.0, 2.0)
     assert OperatorConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"model": "cno"}, "model"),
+        ({"model": "cno"}, "unknown operator model 'cno'; choose from 'fno', 'tfno', 'uno'"),
         ({"in_channels": 0}, "in_channels"),
         ({"out_channels": 1.5}, "out_channels"),
         ({"n_modes": ()}, "n_modes"),
@@ -88,9 +89,10 @@ def test_uno_layer_settings_are_derived_as_a_u_shape():
         ({"n_layers": 0}, "n_layers"),
         ({"positional_embedding": "sinusoidal"}, "positional_embedding"),
         ({"domain_padding": 2.0}, "domain_padding"),
-        ({"rank": 0.0}, "rank"),
+        ({"model": "tfno", "options": {"rank": 0.0}}, "rank"),
         ({"spectral_conv": "legacy"}, "spectral_conv"),
-        ({"uno_scalings": (1.0, 1.0, 1.0, 1.0)}, "only apply to model='uno'"),
+        ({"options": {"layer_scalings": (1.0,) * 4}}, r"unknown fno options \['layer_scalings'\]"),
+        ({"options": TFNOOptions()}, "options must be a mapping or FNOOptions"),
     ],
 )
 def test_config_rejects_bad_values_naming_them(overrides, message):
@@ -102,15 +104,15 @@ def test_config_rejects_bad_values_naming_them(overrides, message):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"uno_out_channels": (4, 4)}, "uno_out_channels must have n_layers=4"),
-        ({"uno_n_modes": ((4, 4),) * 3 + ((4,),)}, r"uno_n_modes\[3\] must have 2"),
-        ({"uno_scalings": (1, 0.5, -2, 1)}, r"uno_scalings\[2\]"),
+        ({"layer_channels": (4, 4)}, "layer_channels must have n_layers=4"),
+        ({"layer_modes": ((4, 4),) * 3 + ((4,),)}, r"layer_modes\[3\] must have 2"),
+        ({"layer_scalings": (1, 0.5, -2, 1)}, r"layer_scalings\[2\]"),
     ],
 )
 def test_config_rejects_bad_uno_layers(overrides, message):
     base = {"model": "uno", "in_channels": 1, "out_channels": 1, "n_modes": (4, 4)}
     with pytest.raises(ValueError, match=message):
-        OperatorConfig(**{**base, **overrides})
+        OperatorConfig(**{**base, "options": overrides})
 
 
 def test_from_dict_names_unknown_and_missing_keys():

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from sciml.data.pde.readers import open_external, read_neuralop_pt, read_pdebench, read_the_well
+from sciml.data.pde.store import open_dataset
 
 RNG_SEED = 1234
 
@@ -295,11 +296,42 @@ def test_neuralop_pt_refuses_pickled_objects_and_bad_content(tmp_path):
     with pytest.raises(ValueError, match="b_train_4.pt"):
         read_neuralop_pt(tmp_path, "b", 4)
     torch.save({"x": torch.zeros(2, 4, 4)}, tmp_path / "c_train_4.pt")
-    with pytest.raises(ValueError, match="tensors 'x' and 'y', found \\['x'\\]"):
+    with pytest.raises(ValueError, match="no input/target pair among the keys \\['x'\\]"):
         read_neuralop_pt(tmp_path, "c", 4)
     torch.save({"x": torch.zeros(2, 4, 6), "y": torch.zeros(2, 4, 6)}, tmp_path / "d_train_4.pt")
     with pytest.raises(ValueError, match="grid is 4x6"):
         read_neuralop_pt(tmp_path, "d", 4)
+
+
+def test_neuralop_single_file_with_input_output_and_viscosity(tmp_path):
+    # the layout of neuraloperator's burgers_lowres.pt: input (N, X), output (N, T, X), visc
+    u0 = torch.from_numpy(rand(4, 16, seed=40))
+    trajectory = torch.from_numpy(rand(4, 5, 16, seed=41))
+    torch.save({"input": u0, "output": trajectory, "visc": torch.tensor(0.01)},
+               tmp_path / "burgers_lowres.pt")
+    data = open_external(tmp_path / "burgers_lowres.pt")
+    assert len(data) == 4 and data.spatial_dims == 1 and data.native_resolution == 16
+    x, y = data[3]
+    assert same(x, u0[3][None].numpy()) and same(y, trajectory[3].numpy())
+    assert data.attrs["keys"] == ["input", "output"] and data.attrs["extra_keys"] == ["visc"]
+    assert data.attrs["extra"]["visc"] == pytest.approx(0.01)
+
+
+def test_neuralop_file_of_any_name_and_its_errors(tmp_path):
+    a, u = rand(3, 8, 8, seed=42), rand(3, 2, 8, 8, seed=43)
+    torch.save({"a": torch.from_numpy(a), "u": torch.from_numpy(u)}, tmp_path / "darcy-set.pt")
+    data = open_dataset(tmp_path / "darcy-set.pt")
+    assert [tuple(t.shape) for t in data[0]] == [(1, 8, 8), (2, 8, 8)]
+    assert same(data[2][1], u[2])
+    torch.save({"input": torch.zeros(3, 8), "output": torch.zeros(2, 8)}, tmp_path / "n.pt")
+    with pytest.raises(ValueError, match="'input' has 3 samples but 'output' has 2"):
+        open_external(tmp_path / "n.pt")
+    torch.save({"input": torch.zeros(3, 8), "output": torch.zeros(3, 2, 2, 8)}, tmp_path / "d.pt")
+    with pytest.raises(ValueError, match=r"'output' has shape \(3, 2, 2, 8\); with a 1-D input"):
+        open_external(tmp_path / "d.pt")
+    torch.save([torch.zeros(3)], tmp_path / "list.pt")
+    with pytest.raises(ValueError, match="expected a dict of tensors, found a list"):
+        open_external(tmp_path / "list.pt")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,8 +495,9 @@ def test_open_external_rejects_unknown_files(tmp_path):
     path = write_h5(tmp_path / "other.h5", {"a": np.zeros(2), "b": np.ones(2)})
     with pytest.raises(ValueError, match=r"other.h5: unknown layout with keys \['a', 'b'\]"):
         open_external(path)
-    (tmp_path / "weights.pt").write_bytes(b"")
-    with pytest.raises(ValueError, match="weights.pt: neuraloperator files are named"):
+    torch.save({"weights": torch.zeros(3), "bias": torch.zeros(1)}, tmp_path / "weights.pt")
+    with pytest.raises(ValueError, match=r"weights.pt: no input/target pair among the keys "
+                       r"\['bias', 'weights'\]; expected one of 'x'/'y', 'input'/'output'"):
         open_external(tmp_path / "weights.pt")
     with pytest.raises(FileNotFoundError):
         open_external(tmp_path / "missing.h5")

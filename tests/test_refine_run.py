@@ -41,10 +41,18 @@ def test_refine_trains_resumes_and_evaluates_every_step(base_run, capsys):
     report = json.loads(report_path.read_text())
     assert len(report["per_step"]) == 5 and len(report["q"]) == 4
     assert report["per_step"][0]["band_ratio"] == {"low": 1.0, "mid": 1.0, "high": 1.0}
-    assert all(q > 0 for q in report["q"])
+    assert all(math.isfinite(q) and q > 0 for q in report["q"])
     assert report_path.with_suffix(".png").stat().st_size > 1000
+    # step 0 is the frozen base: its error is the base run's own test error, measured by the
+    # plain evaluation path; step K is what training reported at its last epoch
+    base_report = base_run / "base-eval.json"
+    assert main(["evaluate", str(base_run / "base"), "--json", str(base_report)]) == 0
+    base_rel_l2 = json.loads(base_report.read_text())["errors"]["16"]["rel_l2"]
+    assert report["per_step"][0]["rel_l2"] == pytest.approx(base_rel_l2, rel=1e-5)
     last_epoch = json.loads(metrics[-1])["eval"]["16"]
-    assert last_epoch["rel_l2"] > 0
+    assert report["per_step"][report["steps"]]["rel_l2"] == pytest.approx(
+        last_epoch["rel_l2"], rel=1e-5
+    )
 
 
 def test_refine_with_the_contraction_penalty(base_run):

@@ -8,8 +8,7 @@ from sciml.diagnostics.bands import band_errors, band_ratios
 from sciml.diagnostics.contraction import contraction_factor
 from sciml.operators.irno import refine, refinement_step
 from sciml.operators.refiner import RefinerConfig, UNetRefiner
-from sciml.training.losses import relative_l2_per_field, vrmse
-from sciml.training.refinement import (
+from sciml.training.irno_loss import (
     contraction_penalty,
     fixed_point_warmup,
     progressive_exponents,
@@ -17,6 +16,7 @@ from sciml.training.refinement import (
     spectral_weights,
     unrolled_loss,
 )
+from sciml.training.losses import relative_l2_per_field, vrmse
 
 
 def _pull_to(c):
@@ -204,3 +204,22 @@ def test_contraction_penalty_is_differentiable_and_exact_on_a_scaling():
         assert penalty.item() == pytest.approx(max(q - 0.9, 0.0) ** 2, abs=1e-6)
         # d/dw (|1 − 0.2w| − 0.9)² = 2·(q − 0.9)·(−0.2) while q > 0.9, else 0
         assert w.grad.item() == pytest.approx(-0.4 * max(q - 0.9, 0.0), abs=1e-6)
+
+
+def test_minimising_the_contraction_penalty_lowers_q_of_a_unet_refiner():
+    torch.manual_seed(0)
+    refiner = UNetRefiner(in_channels=1, out_channels=1, width=4, depth=1, output_gain=5.0)
+    x, h = torch.randn(2, 1, 8, 8), torch.randn(2, 1, 8, 8)
+    alpha = 0.5
+
+    def q():  # the diagnostic's own estimator (20 power iterations, its own seed)
+        return contraction_factor(lambda v: refinement_step(refiner, x, v, alpha), h)
+
+    before = q()
+    optimizer = torch.optim.Adam(refiner.parameters(), lr=3e-2)
+    for _ in range(10):
+        optimizer.zero_grad()
+        contraction_penalty(refiner, x, h, alpha, q_max=0.5).backward()
+        optimizer.step()
+    after = q()
+    assert before > 1.0 and after < 0.2 * before

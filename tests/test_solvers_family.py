@@ -7,7 +7,7 @@ import scipy.sparse.linalg as spla
 from sciml.cli import main
 from solvers.family import examples_from_matrices, family_member, family_members, fit_preconditioner
 from solvers.learner import ModelConfig, SpectralNet, load_model, save_model
-from solvers.operators import jacobi_scaling, scaled_operator
+from solvers.linear_operators import jacobi_scaling, scaled_operator
 from solvers.preconditioner import polynomial_preconditioner
 from solvers.probes import probe
 

@@ -19,8 +19,8 @@ from solvers.learner import (
     save_model,
     scaled_filter,
 )
+from solvers.linear_operators import CountingOperator
 from solvers.objectives import filter_loss
-from solvers.operators import CountingOperator
 from solvers.probes import probe
 from solvers.registry import filter_coefficients, get_model
 

@@ -13,16 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
-
-def save_figure(fig: plt.Figure, path: str | os.PathLike) -> Path:
-    """Write ``fig`` to ``path`` (temporary name, then rename) and close it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+from sciml.core.figures import save_figure  # noqa: E402
 
 
 def plot_fields(

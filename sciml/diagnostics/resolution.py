@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from sciml.diagnostics.plots import save_figure
+from sciml.core.figures import save_figure
 from sciml.diagnostics.spectra import energy_spectrum
 
 

@@ -1,41 +1,24 @@
-"""A small, validated, JSON-able description of a neural operator."""
+"""A small, validated, JSON-able description of a neural operator: the settings every model
+shares, and the model's own options (see :mod:`sciml.operators.registry`)."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
-MODELS = ("fno", "tfno", "uno")
+from sciml.core.checks import check_positive
+
 SPECTRAL_CONVS = ("fixed", "neuralop")
 POSITIONAL_EMBEDDINGS = ("grid", None)
-_UNO_FIELDS = ("uno_out_channels", "uno_n_modes", "uno_scalings")
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _positive_float(name: str, value: Any) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
-
-
-def _modes(name: str, value: Any, n_dims: int | None = None) -> tuple[int, ...]:
+def check_modes(name: str, value: Any, n_dims: int | None = None) -> tuple[int, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise ValueError(f"{name} must be a sequence of positive integers, got {value!r}")
-    modes = tuple(_positive_int(f"{name}[{i}]", m) for i, m in enumerate(value))
+    modes = tuple(check_positive(m, f"{name}[{i}]", integer=True) for i, m in enumerate(value))
     if n_dims is None and not 1 <= len(modes) <= 3:
         raise ValueError(f"{name} must have 1 to 3 entries (one per spatial dim), got {value!r}")
     if n_dims is not None and len(modes) != n_dims:
@@ -43,7 +26,7 @@ def _modes(name: str, value: Any, n_dims: int | None = None) -> tuple[int, ...]:
     return modes
 
 
-def _per_layer(name: str, value: Any, n_layers: int) -> Sequence[Any]:
+def per_layer(name: str, value: Any, n_layers: int) -> Sequence[Any]:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise ValueError(f"{name} must be a sequence with one entry per layer, got {value!r}")
     if len(value) != n_layers:
@@ -51,22 +34,45 @@ def _per_layer(name: str, value: Any, n_layers: int) -> Sequence[Any]:
     return value
 
 
-def uno_levels(n_layers: int) -> list[int]:
-    """U-shape depth of each UNO layer: 0, 1, 2, ..., 2, 1, 0 (layer i at min(i, L-1-i))."""
-    return [min(i, n_layers - 1 - i) for i in range(n_layers)]
+def options_to_dict(options: Any) -> dict[str, Any]:
+    """A model's options dataclass as a plain dict of JSON types (tuples become lists)."""
+
+    def plain(value: Any) -> Any:
+        return [plain(v) for v in value] if isinstance(value, tuple) else value
+
+    return {f.name: plain(getattr(options, f.name)) for f in dataclasses.fields(options)}
 
 
 @dataclass(frozen=True)
 class OperatorConfig:
-    """Constructor arguments of a neuraloperator model (FNO, Tucker-TFNO or UNO).
+    """Constructor arguments of a registered neural-operator model.
 
+    The fields are the settings every model shares; ``options`` holds the settings only
+    ``model`` has, as that model's options dataclass (see :mod:`sciml.operators.registry`:
+    ``fno`` has none, ``tfno`` a Tucker ``rank``, ``uno`` per-layer channels, modes and
+    scalings) or a mapping of them; omitted options take the model's defaults.
     ``n_modes`` counts Fourier modes per spatial axis as neuraloperator does (its length is
-    the number of spatial dims). ``rank`` is the Tucker rank fraction, used by ``tfno`` only.
-    ``spectral_conv="fixed"`` uses :class:`sciml.operators.spectral_conv.SpectralConv`
-    (correct on odd grids); ``"neuralop"`` keeps neuraloperator 2.0.0's layer.
-    UNO layer settings default to a U shape of depth ``(n_layers - 1) // 2``: layer i sits
-    at level l_i = min(i, n_layers-1-i), has ``hidden_channels * 2**l_i`` channels and
-    ``n_modes // 2**l_i`` modes, and rescales the grid by 2**(l_{i-1} - l_i).
+    the number of spatial dims). ``spectral_conv="fixed"`` uses
+    :class:`sciml.operators.spectral_conv.SpectralConv` (correct on odd grids); ``"neuralop"``
+    keeps neuraloperator 2.0.0's layer.
+
+    Raises
+    ------
+    ValueError
+        For an unknown model, a bad shared setting or an option the model does not have.
+
+    Examples
+    --------
+    >>> config = OperatorConfig("tfno", in_channels=1, out_channels=1, n_modes=(8, 8),
+    ...                         options={"rank": 0.2})
+    >>> config.options
+    TFNOOptions(rank=0.2)
+    >>> OperatorConfig.from_dict(config.to_dict()) == config
+    True
+    >>> OperatorConfig("fno", 1, 1, (8, 8), options={"rank": 0.2})
+    Traceback (most recent call last):
+    ...
+    ValueError: options: unknown fno options ['rank']; known: []
     """
 
     model: str
@@ -79,20 +85,18 @@ class OperatorConfig:
     projection_channel_ratio: float = 2.0
     positional_embedding: str | None = "grid"
     domain_padding: float | None = None
-    rank: float = 0.1
     spectral_conv: str = "fixed"
-    uno_out_channels: tuple[int, ...] | None = None
-    uno_n_modes: tuple[tuple[int, ...], ...] | None = None
-    uno_scalings: tuple[float, ...] | None = None
+    options: Any = None
 
     def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
+        from sciml.operators.registry import OPERATOR_MODELS
+
+        entry = OPERATOR_MODELS[self.model]
         for name in ("in_channels", "out_channels", "hidden_channels", "n_layers"):
-            self._set(name, _positive_int(name, getattr(self, name)))
-        self._set("n_modes", _modes("n_modes", self.n_modes))
-        for name in ("lifting_channel_ratio", "projection_channel_ratio", "rank"):
-            self._set(name, _positive_float(name, getattr(self, name)))
+            self._set(name, check_positive(getattr(self, name), name, integer=True))
+        self._set("n_modes", check_modes("n_modes", self.n_modes))
+        for name in ("lifting_channel_ratio", "projection_channel_ratio"):
+            self._set(name, check_positive(getattr(self, name), name))
         if self.positional_embedding not in POSITIONAL_EMBEDDINGS:
             raise ValueError(
                 f"positional_embedding must be one of {POSITIONAL_EMBEDDINGS}, "
@@ -107,45 +111,26 @@ class OperatorConfig:
             raise ValueError(
                 f"spectral_conv must be one of {SPECTRAL_CONVS}, got {self.spectral_conv!r}"
             )
-        if self.model == "uno":
-            self._resolve_uno()
-        else:
-            given = [name for name in _UNO_FIELDS if getattr(self, name) is not None]
-            if given:
-                raise ValueError(
-                    f"{', '.join(given)} only apply to model='uno', not {self.model!r}"
-                )
+        self._set("options", self._model_options(entry.options).resolve(self))
+
+    def _model_options(self, options_class: type) -> Any:
+        given = self.options
+        if given is None:
+            return options_class()
+        if isinstance(given, options_class):
+            return given
+        if not isinstance(given, Mapping):
+            raise ValueError(
+                f"options must be a mapping or {options_class.__name__}, got {given!r}"
+            )
+        known = [f.name for f in dataclasses.fields(options_class)]
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ValueError(f"options: unknown {self.model} options {unknown}; known: {known}")
+        return options_class(**given)
 
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
-
-    def _resolve_uno(self) -> None:
-        levels = uno_levels(self.n_layers)
-        if self.uno_out_channels is None:
-            self._set("uno_out_channels", tuple(self.hidden_channels * 2**lv for lv in levels))
-        if self.uno_n_modes is None:
-            self._set(
-                "uno_n_modes",
-                tuple(tuple(max(1, m // 2**lv) for m in self.n_modes) for lv in levels),
-            )
-        if self.uno_scalings is None:
-            steps = zip([0, *levels[:-1]], levels, strict=True)
-            self._set("uno_scalings", tuple(2.0 ** (prev - lv) for prev, lv in steps))
-        n, dims = self.n_layers, len(self.n_modes)
-        channels = _per_layer("uno_out_channels", self.uno_out_channels, n)
-        self._set(
-            "uno_out_channels",
-            tuple(_positive_int(f"uno_out_channels[{i}]", c) for i, c in enumerate(channels)),
-        )
-        modes = _per_layer("uno_n_modes", self.uno_n_modes, n)
-        self._set(
-            "uno_n_modes", tuple(_modes(f"uno_n_modes[{i}]", m, dims) for i, m in enumerate(modes))
-        )
-        scalings = _per_layer("uno_scalings", self.uno_scalings, n)
-        self._set(
-            "uno_scalings",
-            tuple(_positive_float(f"uno_scalings[{i}]", s) for i, s in enumerate(scalings)),
-        )
 
     @property
     def n_dims(self) -> int:
@@ -153,12 +138,9 @@ class OperatorConfig:
         return len(self.n_modes)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict of JSON types (tuples become lists); inverse of :meth:`from_dict`."""
-
-        def plain(value: Any) -> Any:
-            return [plain(v) for v in value] if isinstance(value, tuple) else value
-
-        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """Plain dict of JSON types (tuples become lists, options a dict); inverse of
+        :meth:`from_dict`."""
+        return {**options_to_dict(self), "options": options_to_dict(self.options)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> OperatorConfig:

@@ -1,6 +1,12 @@
 """IRNO: a frozen base operator refined by the fixed-point iteration
-h_{k+1} = h_k + α·Φθ([x, h_k]), h_0 = T_base(x), with weights shared across steps (the
-training objective is in :mod:`sciml.training.refinement`)."""
+h_{k+1} = h_k + α·Φθ([x, h_k]), h_0 = T_base(x), with weights shared across steps.
+
+The IRNO pieces, by layer: this module holds the iteration (:func:`refine`), the
+:class:`Refinement` (Φθ with α and K) and the :class:`RefinedOperator` (base + refinement);
+:mod:`sciml.operators.refiner` the networks used as Φθ ("refiners");
+:mod:`sciml.training.irno_loss` the training objective; :mod:`sciml.training.refine_run`
+the run folder behind ``sciml refine`` (train, resume, evaluate);
+:mod:`sciml.diagnostics.irno_plots` the figures."""
 
 from __future__ import annotations
 
@@ -9,19 +15,19 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from sciml.core.checks import check_integer, check_positive
+
 Refiner = Callable[[torch.Tensor], torch.Tensor]
 
 
 def check_steps(value: object, name: str = "steps") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return value
+    """A step count (K, truncation, extra steps): an integer ≥ 1."""
+    return check_integer(value, name, minimum=1)
 
 
 def check_alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha > 0:
-        raise ValueError(f"alpha must be a positive number, got {alpha!r}")
-    return float(alpha)
+    """The relaxation α of the update: a finite number > 0."""
+    return check_positive(alpha, "alpha")
 
 
 def refinement_step(refiner: Refiner, x: torch.Tensor, h: torch.Tensor, alpha: float):
@@ -67,7 +73,7 @@ class Refinement(nn.Module):
     ) -> None:
         super().__init__()
         self.refiner = refiner
-        self.in_channels = check_steps(in_channels, "in_channels")
+        self.in_channels = check_positive(in_channels, "in_channels", integer=True)
         self.alpha = check_alpha(alpha)
         self.steps = check_steps(steps)
         self.truncate = None if truncate is None else check_steps(truncate, "truncate")

@@ -1,81 +1,46 @@
-"""Build neuraloperator models (FNO, Tucker-TFNO, UNO) from an :class:`OperatorConfig`."""
+"""Build the registered neural-operator models from an :class:`OperatorConfig`."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import io
-from typing import Any
-
 import torch
-from neuralop.layers.fno_block import FNOBlocks
-from neuralop.layers.spectral_convolution import SpectralConv as NeuralopSpectralConv
-from neuralop.models import FNO, TFNO, UNO
 
 from sciml.operators.config import OperatorConfig
-from sciml.operators.spectral_conv import SpectralConv
-
-
-class _TensorStateDict:
-    """neuraloperator's ``BaseModel.state_dict`` adds a ``_metadata`` entry holding the
-    constructor arguments (functions, classes); it breaks ``torch.load(weights_only=True)``
-    and strict loading of any module that wraps the model. Keep torch's plain state dict."""
-
-    def state_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return torch.nn.Module.state_dict(self, *args, **kwargs)
-
-
-class SciMLFNO(_TensorStateDict, FNO, name="sciml_fno"):
-    """neuraloperator ``FNO`` with a tensors-only state dict."""
-
-
-class SciMLTFNO(_TensorStateDict, TFNO, name="sciml_tfno"):
-    """neuraloperator ``TFNO`` (Tucker factorised FNO) with a tensors-only state dict."""
+from sciml.operators.registry import OPERATOR_MODELS
 
 
 def build_operator(config: OperatorConfig) -> torch.nn.Module:
-    """Instantiate the neuraloperator model described by ``config``.
+    """Instantiate the registered model ``config.model`` described by ``config``.
 
     The model maps ``x`` of shape (B, in_channels, *grid) to (B, out_channels, *grid) at any
     grid size. Its spectral layers are ``config.spectral_conv``'s (by default the fixed
     :class:`~sciml.operators.spectral_conv.SpectralConv`).
+
+    Parameters
+    ----------
+    config : OperatorConfig
+        Shared settings and the model's options.
+
+    Returns
+    -------
+    torch.nn.Module
+        The untrained model.
+
+    Raises
+    ------
+    TypeError
+        If ``config`` is not an :class:`OperatorConfig`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> config = OperatorConfig("fno", in_channels=1, out_channels=2, n_modes=(4, 4),
+    ...                         hidden_channels=8, n_layers=2)
+    >>> build_operator(config)(torch.zeros(3, 1, 16, 16)).shape
+    torch.Size([3, 2, 16, 16])
     """
     if not isinstance(config, OperatorConfig):
         raise TypeError(f"config must be an OperatorConfig, got {type(config).__name__}")
-    conv = SpectralConv if config.spectral_conv == "fixed" else NeuralopSpectralConv
-    common = {
-        "in_channels": config.in_channels,
-        "out_channels": config.out_channels,
-        "hidden_channels": config.hidden_channels,
-        "n_layers": config.n_layers,
-        "positional_embedding": config.positional_embedding,
-        "domain_padding": config.domain_padding,
-    }
-    if config.model in ("fno", "tfno"):
-        kwargs = {
-            **common,
-            "n_modes": config.n_modes,
-            "lifting_channel_ratio": config.lifting_channel_ratio,
-            "projection_channel_ratio": config.projection_channel_ratio,
-            "conv_module": conv,
-        }
-        if config.model == "tfno":
-            return SciMLTFNO(**kwargs, rank=config.rank)
-        return SciMLFNO(**kwargs)
-
-    # UNO ignores its `integral_operator` argument and prints while it builds; its default
-    # soft-gating channel-MLP skip needs equal in/out widths, which its U-skips never have.
-    with contextlib.redirect_stdout(io.StringIO()):
-        return UNO(
-            **common,
-            lifting_channels=int(config.lifting_channel_ratio * config.hidden_channels),
-            projection_channels=int(config.projection_channel_ratio * config.hidden_channels),
-            uno_out_channels=list(config.uno_out_channels),
-            uno_n_modes=[list(m) for m in config.uno_n_modes],
-            uno_scalings=[[s] * config.n_dims for s in config.uno_scalings],
-            operator_block=functools.partial(FNOBlocks, conv_module=conv),
-            channel_mlp_skip="linear",
-        )
+    return OPERATOR_MODELS[config.model].build(config)
 
 
 def count_parameters(model: torch.nn.Module, trainable_only: bool = True) -> int:

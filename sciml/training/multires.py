@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sciml.core.checks import check_nonnegative, check_positive
 from sciml.data.pde.dataset import FieldDataset
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -58,8 +59,7 @@ def assign_resolutions(n_samples: int, mix: Sequence[float], seed: int) -> np.nd
     The indices are shuffled with ``seed`` and cut into consecutive blocks of
     :func:`mix_counts` sizes; block k gets resolution k. Every sample gets exactly one.
     """
-    if not isinstance(n_samples, int | np.integer) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    check_positive(n_samples, "n_samples", integer=True)
     counts = mix_counts(int(n_samples), mix)
     order = np.random.default_rng(seed).permutation(int(n_samples))
     assignment = np.empty(int(n_samples), dtype=np.int64)
@@ -90,12 +90,6 @@ def _check_resolutions(resolutions: Sequence[int]) -> tuple[int, ...]:
     return tuple(int(r) for r in res)
 
 
-def _check_batch_size(batch_size: int) -> int:
-    if not isinstance(batch_size, int | np.integer) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return int(batch_size)
-
-
 def _check_indices(dataset: FieldDataset, indices: Any) -> np.ndarray:
     idx = np.arange(len(dataset)) if indices is None else np.asarray(indices, dtype=np.int64)
     if idx.ndim != 1 or idx.size == 0:
@@ -110,14 +104,8 @@ def _split(x: torch.Tensor, y: torch.Tensor, batch_size: int) -> list[Batch]:
     return list(zip(x.split(batch_size), y.split(batch_size), strict=True))
 
 
-def _check_epoch(epoch: int) -> int:
-    if not isinstance(epoch, int | np.integer) or epoch < 0:
-        raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
-    return int(epoch)
-
-
 def _epoch_rng(seed: int, epoch: int) -> np.random.Generator:
-    return np.random.default_rng([int(seed), _check_epoch(epoch)])
+    return np.random.default_rng([int(seed), check_nonnegative(epoch, "epoch", integer=True)])
 
 
 class MultiResolutionBatches:
@@ -141,7 +129,7 @@ class MultiResolutionBatches:
     ) -> None:
         self.resolutions = _check_resolutions(resolutions)
         self.mix = check_mix(mix, len(self.resolutions))
-        self.batch_size = _check_batch_size(batch_size)
+        self.batch_size = check_positive(batch_size, "batch_size", integer=True)
         self.seed = int(seed)
         self.spatial_dims = dataset.spatial_dims
         idx = _check_indices(dataset, indices)
@@ -211,7 +199,7 @@ class IncrementalBatches:
                 f"({len(self.resolutions)}), got {epochs_per_stage!r}"
             )
         self.schedule = tuple(int(e) for e in stages)
-        self.batch_size = _check_batch_size(batch_size)
+        self.batch_size = check_positive(batch_size, "batch_size", integer=True)
         self.seed = int(seed)
         self.method = method
         self.spatial_dims = dataset.spatial_dims
@@ -234,9 +222,8 @@ class IncrementalBatches:
     def resolution(self, epoch: int) -> int:
         """The resolution used in ``epoch`` (0-based)."""
         ends = np.cumsum(self.schedule)
-        stage = min(
-            int(np.searchsorted(ends, _check_epoch(epoch), side="right")), len(self.schedule) - 1
-        )
+        epoch = check_nonnegative(epoch, "epoch", integer=True)
+        stage = min(int(np.searchsorted(ends, epoch, side="right")), len(self.schedule) - 1)
         return self.resolutions[stage]
 
     def __len__(self) -> int:

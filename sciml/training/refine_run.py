@@ -15,22 +15,23 @@ from typing import Any
 
 import torch
 
+from sciml.core.checks import check_integer, check_positive
+from sciml.core.constants import CHECKPOINT_FILE
+from sciml.core.files import write_json
 from sciml.data.pde.dataset import ArrayPairs, FieldDataset
 from sciml.diagnostics.bands import band_ratios
 from sciml.diagnostics.contraction import contraction_factor
-from sciml.diagnostics.refinement import plot_refinement
-from sciml.files import write_json
+from sciml.diagnostics.irno_plots import plot_refinement
 from sciml.operators.irno import RefinedOperator, Refinement, check_steps, refinement_step
 from sciml.operators.normalization import channel_stats
 from sciml.operators.refiner import RefinerConfig, UNetRefiner
+from sciml.training.irno_loss import contraction_penalty, fixed_point_warmup, unrolled_loss
 from sciml.training.losses import relative_l2_per_field, vrmse
 from sciml.training.multires import MultiResolutionBatches
-from sciml.training.refinement import contraction_penalty, fixed_point_warmup, unrolled_loss
 from sciml.training.run import load_run_model, open_run_data, read_run, split_indices
 from sciml.training.trainer import TrainConfig, Trainer, load_checkpoint
 
 REFINE_FILE = "refine.json"
-CHECKPOINT = "checkpoint.pt"
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class RefineSpec:
     (``extra_steps``) at evaluation; loss weights β_s = ``spectral_weight``, β_fp =
     ``fixed_point_weight`` (ramped up over ``warmup_epochs``); ``truncate`` bounds the
     backpropagation to that many steps. ``contraction_weight`` > 0 adds
-    :func:`~sciml.training.refinement.contraction_penalty` at h_0 (pushes the local
+    :func:`~sciml.training.irno_loss.contraction_penalty` at h_0 (pushes the local
     contraction factor below ``q_max``; measured, not guaranteed)."""
 
     base_run: str
@@ -57,13 +58,10 @@ class RefineSpec:
 
     def __post_init__(self) -> None:
         check_steps(self.steps, "steps")
-        if isinstance(self.extra_steps, bool) or not isinstance(self.extra_steps, int):
-            raise ValueError(f"extra_steps must be an integer >= 0, got {self.extra_steps!r}")
-        if self.extra_steps < 0:
-            raise ValueError(f"extra_steps must be an integer >= 0, got {self.extra_steps!r}")
+        check_integer(self.extra_steps, "extra_steps", minimum=0)
         if self.truncate is not None:
             check_steps(self.truncate, "truncate")
-        check_steps(self.batch_size, "batch_size")
+        check_positive(self.batch_size, "batch_size", integer=True)
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self)))
@@ -145,8 +143,49 @@ def refine_run(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Train Φθ on the base run's training split (the base frozen) with the unrolled loss of
-    :func:`sciml.training.refinement.unrolled_loss`; resumes from ``run_dir``. Returns the
-    last epoch's metrics (test errors of h_K)."""
+    :func:`sciml.training.irno_loss.unrolled_loss`; resumes from ``run_dir``.
+
+    Parameters
+    ----------
+    spec : RefineSpec
+        The base run, K unrolled steps, the refiner and the loss weights.
+    run_dir : str or os.PathLike
+        Folder for ``refine.json``, ``checkpoint.pt`` and ``metrics.jsonl``.
+    train_config : TrainConfig, optional
+        Default: 150 epochs, lr 3e-4 cosine to 1e-6, gradient clip 1, seed 42.
+    device : str
+        Torch device.
+    progress : bool
+        Show a tqdm bar.
+
+    Returns
+    -------
+    dict
+        The last epoch's metrics; ``eval`` holds the test errors of h_K.
+
+    Raises
+    ------
+    FileExistsError
+        If ``run_dir`` holds another refinement run.
+    ValueError
+        If the base run or its data cannot be read.
+
+    Examples
+    --------
+    >>> from sciml.data.pde.store import generate_dataset
+    >>> from sciml.operators import OperatorConfig
+    >>> from sciml.operators.refiner import RefinerConfig
+    >>> from sciml.training.run import RunSpec, train_run
+    >>> _ = generate_dataset("darcy", "darcy.h5", n=8, resolution=8, progress=False)
+    >>> base = OperatorConfig("fno", 1, 1, (4, 4), hidden_channels=4, n_layers=1)
+    >>> _ = train_run(RunSpec(data="darcy.h5", resolutions=(8,), batch_size=4), "base",
+    ...               model_config=base, train_config=TrainConfig(epochs=1), progress=False)
+    >>> spec = RefineSpec(base_run="base", steps=2, extra_steps=1, batch_size=4,
+    ...                   refiner=RefinerConfig(width=4, depth=1))
+    >>> summary = refine_run(spec, "refined", TrainConfig(epochs=2), progress=False)
+    >>> summary["epoch"], sorted(summary["eval"]["8"])
+    (2, ['mse', 'rel_l2'])
+    """
     train_config = train_config or TrainConfig(
         epochs=150, lr=3e-4, schedule="cosine", min_lr=1e-6, grad_clip=1.0, seed=42
     )
@@ -260,10 +299,10 @@ def _from_run_dir(path: str, run_dir: str | os.PathLike) -> str:
 def load_refined_operator(run_dir: str | os.PathLike, base: torch.nn.Module) -> RefinedOperator:
     """Base + trained refinement of ``run_dir`` (standardisation restored), in eval mode."""
     spec, _ = read_refine_run(run_dir)
-    state = load_checkpoint(Path(run_dir) / CHECKPOINT)
+    state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE)
     config = state["model_config"]
     if config.get("kind") != "irno":
-        raise ValueError(f"{run_dir}/{CHECKPOINT} is not a refinement checkpoint")
+        raise ValueError(f"{run_dir}/{CHECKPOINT_FILE} is not a refinement checkpoint")
     c_in, c_out = config["in_channels"], config["out_channels"]
     refinement = build_refinement(spec, c_in, c_out).set_scales(
         torch.zeros(c_in), torch.ones(c_in), torch.zeros(c_out), torch.ones(c_out)

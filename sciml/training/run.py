@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from sciml.core.constants import CHECKPOINT_FILE
+from sciml.core.files import write_json
 from sciml.data.pde.dataset import FieldDataset
 from sciml.data.pde.store import open_dataset
-from sciml.files import write_json
 from sciml.operators.config import OperatorConfig
 from sciml.operators.models import build_operator
 from sciml.operators.normalization import Normalized
@@ -27,7 +28,6 @@ from sciml.training.multires import IncrementalBatches, MultiResolutionBatches
 from sciml.training.trainer import TrainConfig, Trainer, evaluate, load_checkpoint
 
 RUN_FILE = "run.json"
-CHECKPOINT = "checkpoint.pt"
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,49 @@ def train_run(
     Test errors are tracked at ``eval_resolutions`` (default: the training resolutions).
     A ``run_dir`` holding a different run (data, protocol or model) is refused rather than
     overwritten; the trainer decides which training settings may change on resume (epochs).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        Data file, split, resolutions and their mix, curriculum, batch size.
+    run_dir : str or os.PathLike
+        Folder for ``run.json``, ``checkpoint.pt`` and ``metrics.jsonl``.
+    model_config : OperatorConfig, optional
+        Default: an FNO sized to the data (:func:`default_operator_config`).
+    train_config : TrainConfig, optional
+        Epochs, optimiser, schedule, loss, seed.
+    eval_resolutions : sequence of int, optional
+        Where test errors are measured.
+    device : str
+        Torch device.
+    progress : bool
+        Show a tqdm bar.
+
+    Returns
+    -------
+    dict
+        ``epoch``, ``train_loss``, ``lr``, ``eval`` (per resolution: ``mse``, ``rel_l2``), ...
+
+    Raises
+    ------
+    ValueError
+        If the model does not fit the data (channels, dims).
+    FileExistsError
+        If ``run_dir`` holds another run.
+
+    Examples
+    --------
+    >>> from sciml.data.pde.store import generate_dataset
+    >>> from sciml.training.trainer import TrainConfig
+    >>> _ = generate_dataset("darcy", "darcy.h5", n=8, resolution=8, progress=False)
+    >>> spec = RunSpec(data="darcy.h5", resolutions=(8,), batch_size=4)
+    >>> model = OperatorConfig("fno", 1, 1, (4, 4), hidden_channels=4, n_layers=1)
+    >>> summary = train_run(spec, "run", model_config=model, train_config=TrainConfig(epochs=2),
+    ...                     progress=False)
+    >>> summary["epoch"], sorted(summary["eval"]["8"])
+    (2, ['mse', 'rel_l2'])
+    >>> sorted(p.name for p in Path("run").iterdir())
+    ['checkpoint.pt', 'metrics.jsonl', 'run.json']
     """
     run_dir = Path(run_dir)
     dataset = open_run_data(spec)
@@ -220,7 +263,7 @@ def train_run(
 def load_run_model(run_dir: str | os.PathLike, device: str = "cpu") -> Normalized:
     """The trained model of ``run_dir`` (from its checkpoint), in eval mode."""
     _, model_config, _ = read_run(run_dir)
-    state = load_checkpoint(Path(run_dir) / CHECKPOINT, model_config=model_config.to_dict())
+    state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE, model_config=model_config.to_dict())
     model = build_model(model_config)
     model.load_state_dict(state["model"])
     return model.to(device).eval()

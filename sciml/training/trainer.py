@@ -1,8 +1,10 @@
-"""Training loop for neural operators: AdamW + StepLR over epochs of prepared batches,
-per-epoch evaluation at several resolutions, atomic checkpoints and exact resume.
+"""Training loop for neural operators: AdamW over epochs of prepared batches, per-epoch
+evaluation at several resolutions, atomic checkpoints and exact resume.
 
 One optimiser step per batch minimises the configured loss (``mse`` or ``rel_l2``, see
-:mod:`sciml.training.losses`); the learning rate after epoch e is lr·γ^⌊e/step_size⌋.
+:mod:`sciml.training.losses`). The learning rate after epoch e is lr·γ^⌊e/step_size⌋
+(``schedule="step"``, StepLR) or min_lr + (lr − min_lr)·(1 + cos(πe/epochs))/2
+(``schedule="cosine"``, CosineAnnealingLR).
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from sciml.core.constants import CHECKPOINT_FILE, METRICS_FILE
+from sciml.core.files import save_torch, write_text
 from sciml.training import distributed as ddp
 from sciml.training.losses import LOSSES
 
 CHECKPOINT_FORMAT = "sciml-checkpoint"
 CHECKPOINT_VERSION = 1
-CHECKPOINT_FILE = "checkpoint.pt"
-METRICS_FILE = "metrics.jsonl"
 # settings that may change between a run and its resumption
 RESUMABLE_CHANGES = frozenset({"epochs", "checkpoint_every", "eval_every", "eval_batch_size"})
 
@@ -242,14 +244,7 @@ def save_checkpoint(
         "scheduler": None if scheduler is None else scheduler.state_dict(),
         "rng": _rng_state(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return save_torch(path, payload)
 
 
 def load_checkpoint(
@@ -399,17 +394,20 @@ class Trainer:
         return int(state["epoch"])
 
     def _history(self, finished: int) -> list[dict[str, Any]]:
-        """Metrics of epochs 1…``finished`` from ``metrics.jsonl``; later lines are dropped."""
-        if not self.metrics_path.exists():
-            lines: list[dict[str, Any]] = []
-        else:
-            lines = [json.loads(s) for s in self.metrics_path.read_text().splitlines() if s]
+        """Metrics of epochs 1…``finished`` from ``metrics.jsonl``; later lines are dropped, and
+        so is a last line torn by a kill in the middle of its append."""
+        text = self.metrics_path.read_text() if self.metrics_path.exists() else ""
+        lines: list[dict[str, Any]] = []
+        torn = False
+        for line in filter(None, text.splitlines()):
+            try:
+                lines.append(json.loads(line))
+            except json.JSONDecodeError:
+                torn = True
+                break
         kept = [rec for rec in lines if rec["epoch"] <= finished]
-        if ddp.is_main() and len(kept) != len(lines):
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            tmp = self.metrics_path.with_name(f".{METRICS_FILE}.tmp")
-            tmp.write_text("".join(json.dumps(rec) + "\n" for rec in kept))
-            os.replace(tmp, self.metrics_path)
+        if ddp.is_main() and (torn or len(kept) != len(lines)):
+            write_text(self.metrics_path, "".join(json.dumps(rec) + "\n" for rec in kept))
         return kept
 
     # ---------------------------------------------------------------- one epoch

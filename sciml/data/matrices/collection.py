@@ -31,15 +31,16 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from sciml.core.constants import SYMMETRY_RTOL
+
 SOURCES = ("suitesparse", "pyamg", "generator")
-SYMMETRY_RTOL = 1e-12
 DENSE_LIMIT = 500  # matrix_info: dense eigvalsh up to this n, sparse LU + eigsh beyond
 MAX_ROWS = 2**24  # generated matrices: ~16.8M rows, a few GB at the stencils' nnz per row
 
 
 @dataclass(frozen=True)
 class MatrixInfo:
-    """Catalogue entry. ``symmetric`` means max|A − Aᵀ| ≤ 1e-12·max|A|; ``cond`` is κ₂
+    """Catalogue entry. ``symmetric`` means max|A − Aᵀ| ≤ SYMMETRY_RTOL·max|A|; ``cond`` is κ₂
     (λmax/λmin for SPD, σmax/σmin otherwise) where known."""
 
     name: str
@@ -363,7 +364,34 @@ def load_matrix(name: str | os.PathLike[str], **params: Any) -> sp.csr_matrix:
     (``load_matrix("synthetic-clustered-500", cond=1e6, seed=3)``). Files are returned with
     their stored entries, explicit zeros included (s1rmq4m1 has 18,700, west0479 22), so ``nnz``
     matches the collection's table; generated matrices carry no explicit zeros.
-    Unknown names raise ``ValueError`` with close matches; missing files ``FileNotFoundError``.
+
+    Parameters
+    ----------
+    name : str or os.PathLike
+        A catalogue name (``"HB/bcsstk15"``, ``"pyamg/airfoil"``, ``"poisson2d-64"``,
+        ``"synthetic-clustered-500"``, ...) or a path ending in ``.mtx``/``.mtx.gz``.
+    **params
+        Arguments of the generator or pyamg function behind the name.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        float64, sorted indices.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (with close matches) or parameters the name does not take.
+    FileNotFoundError
+        For a path that does not exist.
+
+    Examples
+    --------
+    >>> a = load_matrix("poisson2d-8")
+    >>> a.shape, a.nnz, a.dtype
+    ((64, 64), 288, dtype('float64'))
+    >>> load_matrix("HB/nos4").shape
+    (100, 100)
     """
     return _resolve(name, params).load()
 
@@ -383,9 +411,34 @@ def _generated_infos() -> tuple[MatrixInfo, ...]:
 
 
 def list_matrices(source: str | None = None) -> list[MatrixInfo]:
-    """Catalogue of the collection, optionally only one ``source`` ("suitesparse", "pyamg",
-    "generator"). Shipped and pyamg example matrices come from tables in code (no file is read);
+    """Catalogue of the collection.
+
+    Shipped and pyamg example matrices come from tables in code (no file is read);
     parameterised families are listed by a default instance, built on first call (cheap).
+
+    Parameters
+    ----------
+    source : {"suitesparse", "pyamg", "generator"}, optional
+        Only the matrices of this source.
+
+    Returns
+    -------
+    list of MatrixInfo
+        ``name``, ``n``, ``nnz``, ``symmetric``, ``spd``, ``kind``, ``source``,
+        ``description``, ``cond``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``source``.
+
+    Examples
+    --------
+    >>> shipped = list_matrices("suitesparse")
+    >>> [(m.name, m.n, m.spd) for m in shipped if m.name == "HB/bcsstk15"]
+    [('HB/bcsstk15', 3948, True)]
+    >>> {m.source for m in list_matrices()} == {"suitesparse", "pyamg", "generator"}
+    True
     """
     if source is not None and source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)} or None, got {source!r}")
@@ -448,7 +501,7 @@ def _symmetric_spectrum(s: sp.csr_matrix) -> tuple[bool, float | None, float | N
 
 def matrix_info(name: str | os.PathLike[str], **params: Any) -> dict[str, Any]:
     """Properties of a matrix for ``sciml matrices info``: size, nnz, nnz per row, |diagonal|
-    range, symmetry (max|A − Aᵀ| ≤ 1e-12·max|A|), SPD and λmin/λmax for symmetric ones (see
+    range, symmetry (max|A − Aᵀ| ≤ SYMMETRY_RTOL·max|A|), SPD and λmin/λmax for symmetric ones (see
     ``_symmetric_spectrum``: dense up to n = 500, sparse beyond), source and provenance.
     Values are plain Python types (JSON-ready); ``None`` where a quantity does not apply.
     """

@@ -23,6 +23,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import sciml
+from sciml.core.files import atomic_path, write_json, write_npz
 from sciml.data.pde import get_generator
 from sciml.data.pde.base import PDEGenerator, draw
 from sciml.data.pde.checks import check_params, check_seed
@@ -68,9 +69,54 @@ def generate_dataset(
 ) -> GenerationResult:
     """Write ``n`` samples of PDE ``name`` at ``resolution`` to the HDF5 file ``out``.
 
-    With ``shard=(i, k)`` only this shard's batches are computed and the file is not
-    assembled; run again without a shard to assemble it. ``device`` selects where torch-based
-    solvers run (``"cuda"``); it does not change the dataset's identity.
+    Sample i is drawn from ``SeedSequence([seed, i])``, so the file's bytes do not depend on
+    batching, sharding or resuming. Finished batches are kept in ``OUT.parts/``; a killed
+    run resumes where it stopped.
+
+    Parameters
+    ----------
+    name : str
+        A registered PDE (:func:`sciml.data.pde.generator_names`).
+    out : str or os.PathLike
+        The HDF5 file to write (atomically, once every batch is done).
+    n : int
+        Number of samples.
+    resolution : int
+        Grid points per axis.
+    seed : int
+        Dataset seed.
+    params : mapping, optional
+        Overrides of the generator's solver parameters.
+    shard : (int, int), optional
+        ``(i, k)``: compute only shard i of k's batches and do not assemble; run again
+        without a shard to assemble.
+    batch_size : int, optional
+        Samples per batch (default: the generator's).
+    progress : bool
+        Show a tqdm bar.
+    device : str, optional
+        Where torch-based solvers run (``"cuda"``); it does not change the dataset.
+
+    Returns
+    -------
+    GenerationResult
+        ``path``, ``complete``, batches done / computed now / total.
+
+    Raises
+    ------
+    ValueError
+        For an unknown PDE or parameter, a bad ``n``/``resolution``/``batch_size``, or
+        unfinished parts written with other settings.
+    FileExistsError
+        If ``out`` exists with other settings.
+
+    Examples
+    --------
+    >>> result = generate_dataset("darcy", "darcy.h5", n=2, resolution=8, progress=False)
+    >>> result.complete, result.batches_total
+    (True, 1)
+    >>> dataset_info("darcy.h5")["arrays"]["a"]
+    {'shape': [2, 8, 8], 'dtype': 'float32'}
     """
     generator = get_generator(name)
     if not isinstance(n, int) or n < 1:
@@ -114,7 +160,7 @@ def generate_dataset(
                 raise FloatingPointError(
                     f"{name}: sample {indices[int(np.argmax(bad))]} has NaN/Inf in {field_name!r}"
                 )
-        _atomic_savez(_batch_path(parts, b), sample)
+        write_npz(_batch_path(parts, b), sample)
     done = sum(_batch_path(parts, b).exists() for b in range(n_batches))
     if shard is not None and count > 1 or done < n_batches:
         return GenerationResult(out, False, done, n_batches, len(mine))
@@ -129,19 +175,6 @@ def _parts_dir(out: Path) -> Path:
 
 def _batch_path(parts: Path, b: int) -> Path:
     return parts / f"batch-{b:06d}.npz"
-
-
-def _atomic_savez(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
-    os.replace(tmp, path)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _meta_differences(expected: Mapping[str, Any], found: Mapping[str, Any]) -> list[str]:
@@ -164,7 +197,7 @@ def _claim_parts(parts: Path, meta: Mapping[str, Any]) -> None:
                 "resume it with the same settings or remove that folder"
             )
     else:
-        _atomic_write_text(meta_path, json.dumps(meta, indent=2, sort_keys=True))
+        write_json(meta_path, meta)
 
 
 def _check_existing(out: Path, meta: Mapping[str, Any]) -> None:
@@ -179,8 +212,7 @@ def _check_existing(out: Path, meta: Mapping[str, Any]) -> None:
 
 def _assemble(generator: PDEGenerator, parts: Path, out: Path, meta: Mapping[str, Any]) -> None:
     n, batch = meta["n"], meta["batch_size"]
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(out) as tmp:
         with h5py.File(tmp, "w") as f:
             for b in range(math.ceil(n / batch)):
                 with np.load(_batch_path(parts, b), allow_pickle=False) as arrays:
@@ -211,13 +243,13 @@ def _assemble(generator: PDEGenerator, parts: Path, out: Path, meta: Mapping[str
                 "params": json.dumps(meta["params"], sort_keys=True),
             }
             f.attrs.update(attrs)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def dataset_info(path: str | os.PathLike) -> dict[str, Any]:
-    """Metadata and array shapes of a dataset file written by :func:`generate_dataset`."""
+    """Metadata and array shapes of a dataset file written by :func:`generate_dataset`.
+
+    Raises ``ValueError`` for a file that is not a sciml PDE dataset; see
+    :func:`generate_dataset` for an example."""
     path = Path(path)
     with open_h5(path) as f:
         if f.attrs.get("format") != FORMAT:
@@ -297,12 +329,43 @@ def open_dataset(
     input_steps: int = 1,
     **external: Any,
 ) -> FieldDataset:
-    """A :class:`FieldDataset` over a sciml HDF5 file (read into memory), or an external file
-    (PDEBench, The Well, neuraloperator ``.pt``) handed to
-    :func:`sciml.data.pde.readers.open_external`.
+    """A :class:`FieldDataset` of (input, target) pairs from a dataset file.
 
-    Stationary problems pair inputs with targets (Darcy: a → u); trajectories give next-step
-    pairs or, with ``task="final"``, first frames → last frame.
+    A sciml HDF5 file is read into memory; any other file (PDEBench, The Well,
+    neuraloperator ``.pt``) goes to :func:`sciml.data.pde.readers.open_external`.
+    Stationary problems pair inputs with targets (Darcy: a → u); trajectories give
+    next-step pairs or, with ``task="final"``, the first ``input_steps`` frames → last frame.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    task : {"next-step", "final"}
+        For trajectories: what the target is.
+    input_steps : int
+        Frames stacked as input channels.
+    **external
+        Options for external formats (see :func:`~sciml.data.pde.readers.open_external`).
+
+    Returns
+    -------
+    FieldDataset
+        ``dataset[i]`` is an (x, y) pair of float32 tensors (channels, *grid);
+        ``dataset.at_resolution(r)`` views it on a coarser grid.
+
+    Raises
+    ------
+    ValueError
+        For a file of no known format or with fields missing.
+
+    Examples
+    --------
+    >>> _ = generate_dataset("darcy", "darcy.h5", n=3, resolution=16, progress=False)
+    >>> data = open_dataset("darcy.h5")
+    >>> len(data), [tuple(t.shape) for t in data[0]]
+    (3, [(1, 16, 16), (1, 16, 16)])
+    >>> tuple(data.at_resolution(8)[0][0].shape)
+    (1, 8, 8)
     """
     path = Path(path)
     if path.suffix == ".pt":

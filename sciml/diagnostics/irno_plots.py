@@ -13,8 +13,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from sciml.core.figures import save_figure  # noqa: E402
 from sciml.diagnostics.bands import BANDS  # noqa: E402
-from sciml.diagnostics.plots import save_figure  # noqa: E402
 
 
 def plot_refinement(report: Mapping[str, Any], path: str | os.PathLike) -> Path:

@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-SYMMETRY_RTOL = 1e-10
+from sciml.core.constants import SYMMETRY_RTOL
 
 
 class CountingOperator(spla.LinearOperator):
@@ -72,8 +72,9 @@ def check_operator(a: object, name: str = "A") -> sp.csr_matrix | spla.LinearOpe
 
 
 def is_symmetric(a: sp.csr_matrix | spla.LinearOperator, *, seed: int = 0) -> bool:
-    """max|A − Aᵀ| ≤ 1e-10·max|A| for explicit matrices; for a ``LinearOperator`` the test
-    |uᵀAv − vᵀAu| ≤ 1e-10·‖Av‖‖u‖ on one seeded random pair (two matvecs, not counted)."""
+    """max|A − Aᵀ| ≤ SYMMETRY_RTOL·max|A| (1e-10) for explicit matrices; for a
+    ``LinearOperator`` the test |uᵀAv − vᵀAu| ≤ SYMMETRY_RTOL·‖Av‖‖u‖ on one seeded random
+    pair (two matvecs, not counted)."""
     if sp.issparse(a):
         scale = abs(a).max() if a.nnz else 0.0
         return bool(scale == 0.0 or abs(a - a.T).max() <= SYMMETRY_RTOL * scale)
