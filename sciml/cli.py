@@ -47,13 +47,22 @@ def _positive_int(text: str) -> int:
 def _data_generate(args: argparse.Namespace) -> int:
     from sciml.data.pde.store import generate_dataset, parse_shard
 
+    params = dict(args.param)
+    if args.preset is not None:
+        from sciml.data.pde.presets import preset_params
+
+        params = {**preset_params(args.pde, args.preset), **params}
+    if args.pde == "darcy":  # refuse meaningless values before anything touches the disk
+        from sciml.data.pde.presets import check_params
+
+        check_params(args.pde, params)
     result = generate_dataset(
         args.pde,
         args.out,
         n=args.n,
         resolution=args.resolution,
         seed=args.seed,
-        params=dict(args.param),
+        params=params,
         shard=parse_shard(args.shard) if args.shard else None,
         batch_size=args.batch_size,
         progress=not args.quiet,
@@ -319,6 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help="override a solver parameter (repeatable), e.g. --param nu=1e-4",
+    )
+    gen.add_argument(
+        "--preset",
+        help="conventions of a standard benchmark (darcy: sciml, fno-darcy, pdebench-darcy); "
+        "--param overrides apply on top",
     )
     gen.set_defaults(run=_data_generate)
     info = data.add_parser("info", help="print a dataset's metadata")
