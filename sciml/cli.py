@@ -337,7 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument(
         "--preset",
-        help="conventions of a standard benchmark (darcy: sciml, fno-darcy, pdebench-darcy); "
+        help="conventions of a standard benchmark (darcy: sciml, fno-darcy, pdebench-darcy; "
+        "burgers: fno-burgers; navier-stokes: fno-ns-1e-3, fno-ns-1e-4, fno-ns-1e-5); "
         "--param overrides apply on top",
     )
     gen.set_defaults(run=_data_generate)

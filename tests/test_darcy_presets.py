@@ -96,6 +96,17 @@ def test_fno_darcy_preset_writes_the_files_layout():
     assert preset_params("darcy", "sciml") == {}
 
 
+def test_fno_presets_for_burgers_and_navier_stokes_are_valid_parameters():
+    from sciml.data.pde import get_generator
+
+    burgers = get_generator("burgers").params(preset_params("burgers", "fno-burgers"))
+    assert (burgers["nu"], burgers["t_final"], burgers["n_times"]) == (0.1, 1.0, 2)
+    ns = get_generator("navier-stokes").params(preset_params("navier-stokes", "fno-ns-1e-4"))
+    assert (ns["nu"], ns["t_final"], ns["n_times"], ns["dt"]) == (1e-4, 30.0, 31, 1e-4)
+    with pytest.raises(ValueError, match="unknown preset 'fno-darcy' for burgers"):
+        preset_params("burgers", "fno-darcy")
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [
