@@ -6,6 +6,7 @@ figures, baselines measured in the same run) and may define ``plot(results, path
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import pkgutil
@@ -29,6 +30,7 @@ def run_benchmark(
     json_path: str | os.PathLike | None = None,
     quick: bool = False,
     progress: bool = True,
+    standard: bool = False,
 ) -> dict[str, Any]:
     """Run ``benchmarks/bench_NAME.py``; write its figures to ``json_path`` and a PNG beside it."""
     if name not in benchmark_names():
@@ -36,7 +38,12 @@ def run_benchmark(
             f"unknown benchmark {name!r}; choose one of {', '.join(benchmark_names())}"
         )
     module = import_module(f"benchmarks.bench_{name.replace('-', '_')}")
-    results = module.run(quick=quick, progress=progress)
+    if standard:
+        if "standard" not in inspect.signature(module.run).parameters:
+            raise ValueError(f"benchmark {name!r} has no --standard mode")
+        results = module.run(quick=quick, progress=progress, standard=True)
+    else:
+        results = module.run(quick=quick, progress=progress)
     if json_path is None:
         print(json.dumps(results, indent=2, sort_keys=True))
         return results

@@ -21,7 +21,7 @@ def test_generate_writes_metadata_and_leaves_nothing_else(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["darcy.h5"]
     info = dataset_info(out)
     assert info["equation"] == "darcy" and info["seed"] == 3 and info["resolution"] == 8
-    assert info["params"]["a_high"] == 12.0 and info["generator_version"] == "1"
+    assert info["params"]["a_high"] == 12.0 and info["generator_version"] == "2"
     assert info["arrays"]["a"]["shape"] == [5, 8, 8]
     assert info["arrays"]["coords/x"]["shape"] == [8]
     assert set(np.unique(read_arrays(out)["a"])) == {3.0, 12.0}

@@ -278,17 +278,23 @@ def evaluate_run(
     json_path: str | os.PathLike | None = None,
     device: str = "cpu",
 ) -> dict[str, Any]:
-    """Test the run's model on its test split at each resolution.
+    """Test the run's model at each resolution: on its test split, or on every sample of
+    ``data`` when that is another file than the one it was trained on (a benchmark's test file).
 
     Returns (and with ``json_path`` writes, with a PNG of residual spectra beside it)
-    ``{"errors": {res: {mse, rel_l2}}, "swing": max/min mse, "residual_spectra": ...}``.
+    ``{"errors": {res: {mse, rel_l2}}, "swing": max/min mse, "samples": "test split" or "all",
+    "residual_spectra": ...}``.
     """
     from sciml.diagnostics.resolution import plot_residual_spectra, residual_spectrum, swing
 
     spec, _, _ = read_run(run_dir)
+    own_data = data is None or Path(data).resolve() == Path(spec.data).resolve()
     spec = replace(spec, data=data or spec.data, method=method or spec.method)
     dataset = open_run_data(spec)
-    _, test_idx = split_indices(len(dataset), spec.test_fraction)
+    if own_data:
+        _, test_idx = split_indices(len(dataset), spec.test_fraction)
+    else:
+        test_idx = np.arange(len(dataset))
     sets = test_sets(dataset, test_idx, resolutions or spec.resolutions, spec.method)
     model = load_run_model(run_dir, device)
     errors = evaluate(model, sets, device)
@@ -301,6 +307,8 @@ def evaluate_run(
         "run": str(run_dir),
         "data": spec.data,
         "method": spec.method,
+        "samples": "test split" if own_data else "all",
+        "n_samples": len(test_idx),
         "errors": errors,
         "swing": swing(errors),
         "residual_spectra": spectra,

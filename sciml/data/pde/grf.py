@@ -39,3 +39,25 @@ def gaussian_random_field(
     white = rng.standard_normal(shape)
     field = np.fft.ifftn(np.sqrt(spectrum) * np.fft.fftn(white)).real
     return field * np.sqrt(white.size)
+
+
+def cosine_random_field(
+    rng: np.random.Generator, shape: tuple[int, ...], alpha: float, tau: float
+) -> np.ndarray:
+    """A sample of N(0, (−Δ + τ²I)^(−α)) with zero Neumann conditions on [0, 1]^d.
+
+    Cosine modes cos(πk·x) with independent N(0, (π²|k|² + τ²)^(−α)) weights (the constant mode
+    removed), evaluated at the DCT-II points (j + ½)/n: the field of the FNO Darcy scripts.
+    """
+    from scipy.fft import idctn
+
+    if alpha <= 0 or tau <= 0:
+        raise ValueError(f"alpha and tau must be positive, got alpha={alpha}, tau={tau}")
+    if any(n < 1 for n in shape):
+        raise ValueError(f"shape must be positive, got {shape}")
+    k2 = sum(
+        np.square(np.pi * k) for k in np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")
+    )
+    weights = (k2 + tau**2) ** (-alpha / 2.0) * rng.standard_normal(shape)
+    weights.flat[0] = 0.0
+    return idctn(weights, norm="ortho") * np.sqrt(weights.size)
