@@ -58,8 +58,17 @@ def test_refine_with_the_contraction_penalty(base_run):
 def test_refine_rejects_bad_settings_by_name(base_run, capsys):
     assert _refine(base_run, "deep", "--depth", "5") == 2
     assert "divisible by 32" in capsys.readouterr().err
-    assert _refine(base_run, "alpha", "--alpha", "0") == 2
-    assert "alpha must be a positive number" in capsys.readouterr().err
+    for alpha in ("0", "1", "1.5"):
+        assert _refine(base_run, "alpha", "--alpha", alpha) == 2
+        err = capsys.readouterr().err
+        assert "alpha must be a number in (0, 1)" in err and len(err.splitlines()) == 1
+    not_a_run = base_run / "not-a-run"
+    not_a_run.mkdir()
+    argv = ["--quiet", "refine", str(not_a_run), "--out", str(base_run / "from-nothing")]
+    assert main(argv) == 2
+    assert "is not a training run" in capsys.readouterr().err
+    for name in ("deep", "alpha", "from-nothing"):
+        assert not (base_run / name).exists()
     with pytest.raises(SystemExit) as exit_info:
         main(["refine", str(base_run / "base"), "--steps", "0", "--out", "x"])
     assert exit_info.value.code == 2
