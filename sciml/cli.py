@@ -291,7 +291,14 @@ def _precond_eval(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from benchmarks import run_benchmark
 
-    run_benchmark(args.name, json_path=args.json, quick=args.quick, progress=not args.quiet)
+    run_benchmark(
+        args.name,
+        json_path=args.json,
+        quick=args.quick,
+        progress=not args.quiet,
+        standard=args.standard,
+        gpu=args.gpu,
+    )
     return 0
 
 
@@ -435,6 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("name", help="e.g. data")
     bench.add_argument("--json", help="write the figures to this JSON file")
     bench.add_argument("--quick", action="store_true", help="the small, CPU-sized variant")
+    bench.add_argument("--standard", action="store_true", help="irno: the 45-minute CPU mode")
+    bench.add_argument("--gpu", action="store_true", help="irno: the GPU-sized mode")
     bench.set_defaults(run=_bench)
     return parser
 

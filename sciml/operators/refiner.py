@@ -8,8 +8,9 @@ starts near the identity:
   GELU, max-pool down, bilinear up); the grid must be divisible by 2^depth.
 - :func:`operator_refiner`, a neuraloperator FNO, usable at any resolution (multi-resolution
   training);
-- :class:`ContractiveRefiner`, G([c, h]) = A(c) + L·W₂σ(W₁h + V(c)) for the relaxed update
-  T(h) = (1 − α)h + α·G: a U-Net on the context c = [x, h_0] gives A and V, and the h-path
+- :class:`ContractiveRefiner`, G([c, h]) = h_0 + A(c) + L·W₂σ(W₁h + V(c)) for the relaxed
+  update T(h) = (1 − α)h + α·G: a U-Net on the context c = [x, h_0] gives A and V, the
+  h_0 term makes the untrained iteration stay at the base prediction, and the h-path
   (two circular convolutions of operator norm ≤ 1, ReLU between) is L-Lipschitz, so
   Lip(T) ≤ 1 − α(1 − L).
 """
@@ -168,10 +169,11 @@ class LipschitzConv2d(nn.Module):
 
 
 class ContractiveRefiner(nn.Module):
-    """G([c, h]) = A(c) + L·W₂ ReLU(W₁h + V(c)), (B, context + out, H, W) → (B, out, H, W).
+    """G([c, h]) = h_0 + A(c) + L·W₂ ReLU(W₁h + V(c)), (B, context + out, H, W) →
+    (B, out, H, W), where c = [x, h_0] (``context_channels``, h_0 last).
 
-    A and V come from one U-Net on the context c (``context_channels``); W₁, W₂ are
-    :class:`LipschitzConv2d`, so h ↦ G is L-Lipschitz (``lipschitz`` < 1) for every c.
+    A and V come from one U-Net on c; W₁, W₂ are :class:`LipschitzConv2d`, so h ↦ G is
+    L-Lipschitz (``lipschitz`` < 1) for every c; with A ≈ 0 the fixed point is near h_0.
     A's output layer is scaled down by ``output_gain`` as in :class:`UNetRefiner`.
     """
 
@@ -211,7 +213,8 @@ class ContractiveRefiner(nn.Module):
         c, h = z[:, : self.context_channels], z[:, self.context_channels :]
         features = self.unet(c)
         a, v = features[:, : self.out_channels], features[:, self.out_channels :]
-        return a + self.lipschitz * self.w2(torch.relu(self.w1(h) + v))
+        h0 = c[:, -self.out_channels :]
+        return h0 + a + self.lipschitz * self.w2(torch.relu(self.w1(h) + v))
 
 
 @dataclass(frozen=True)

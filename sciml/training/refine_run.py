@@ -252,10 +252,16 @@ def load_refined_operator(run_dir: str | os.PathLike, base: torch.nn.Module) -> 
     return RefinedOperator(base, refinement).eval()
 
 
-def iterates_on(model: RefinedOperator, x: torch.Tensor, steps: int) -> list[torch.Tensor]:
-    """Iterates h_0 … h_steps on ``x`` (physical units), batched, without gradients."""
+def iterates_on(
+    model: RefinedOperator, x: torch.Tensor, steps: int, device: str = "cpu"
+) -> list[torch.Tensor]:
+    """Iterates h_0 … h_steps on ``x`` (physical units, on the CPU), batched on ``device``,
+    without gradients."""
+    model = model.to(device)
     with torch.no_grad():
-        chunks = [model.iterates(xb, steps) for xb in x.split(32)]
+        chunks = [
+            [h.cpu() for h in model.iterates(xb.to(device), steps)] for xb in x.split(32)
+        ]
     return [torch.cat([c[k] for c in chunks]) for k in range(steps + 1)]
 
 
@@ -282,6 +288,7 @@ def evaluate_refined(
     extra_steps: int | None = None,
     json_path: str | os.PathLike | None = None,
     stop_tol: float = 1e-3,
+    device: str = "cpu",
 ) -> dict[str, Any]:
     """Errors of every iterate h_0 (the base) … h_{K+E} on the base run's test split:
     ``rel_l2`` and ``vrmse`` (per field, then averaged over fields), ``mse``; the error per
@@ -298,7 +305,7 @@ def evaluate_refined(
     prepared = refinement_data(spec)
     model = load_refined_operator(run_dir, prepared.base).requires_grad_(False)
     x, _, y = prepared.test
-    hs = iterates_on(model, x, total)
+    hs = iterates_on(model, x, total, device)
     rows = []
     for h in hs:
         rows.append(
@@ -317,8 +324,10 @@ def evaluate_refined(
     if prepared.val is not None:
         xv, _, yv = prepared.val
         val_errors = [
-            float(relative_l2_per_field(h, yv).mean()) for h in iterates_on(model, xv, total)
+            float(relative_l2_per_field(h, yv).mean())
+            for h in iterates_on(model, xv, total, device)
         ]
+    model = model.cpu()  # q by power iteration on a few samples: cheap on the CPU
     report = {
         "run": str(run_dir),
         "steps": spec.steps,
