@@ -184,9 +184,9 @@ def _c2c(x_shape, dim, *args, out_shape=None, **kwargs) -> int:
 
 
 FFT_FLOPS = {
-    torch.ops.aten._fft_r2c.default: _r2c,
-    torch.ops.aten._fft_c2r.default: _c2r,
-    torch.ops.aten._fft_c2c.default: _c2c,
+    torch.ops.aten._fft_r2c: _r2c,
+    torch.ops.aten._fft_c2r: _c2r,
+    torch.ops.aten._fft_c2c: _c2c,
 }
 
 
