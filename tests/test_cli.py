@@ -45,7 +45,16 @@ def test_demo_writes_report_and_figures(tmp_path, monkeypatch):
         "runs": {"single-8": (8,), "mix-uniform": (8, 16)},
     }
     monkeypatch.setattr(demo, "DEMO_MULTIRES", tiny_multires)
-    tiny_refine = {"resolution": 16, "base_epochs": 1, "refine_epochs": 1, "steps": 1}
+    tiny_refine = {
+        "samples": 5,
+        "native": 16,
+        "params": {"n_times": 3, "t_burn": 0.5},
+        "resolution": 16,
+        "modes": 4,
+        "base_epochs": 1,
+        "refine_epochs": 1,
+        "steps": 1,
+    }
     monkeypatch.setattr(demo, "DEMO_REFINE", tiny_refine)
     assert main(["--quiet", "demo", "--out", str(tmp_path)]) == 0
     report = (tmp_path / "report.md").read_text()

@@ -77,3 +77,44 @@ def test_refine_rejects_bad_settings_by_name(base_run, capsys):
     assert _refine(base_run, "other", "--data", str(burgers)) == 2
     assert "2-D, the data" in capsys.readouterr().err
     assert not (base_run / "other").exists()
+
+
+def test_refine_resumes_after_sigkill_with_the_same_final_weights(base_run):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import torch
+
+    def argv(out):
+        args = [sys.executable, "-m", "sciml.cli", "--quiet", "refine", str(base_run / "base")]
+        args += ["--steps", "2", "--width", "4", "--depth", "2", "--epochs", "15"]
+        return [*args, "--batch-size", "4", "--out", str(base_run / out)]
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    assert main(argv("whole")[3:]) == 0  # the uninterrupted run, in this process
+    metrics = base_run / "killed" / "metrics.jsonl"
+    process = subprocess.Popen(argv("killed"), env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if metrics.exists() and len(metrics.read_text().splitlines()) >= 2:
+                break
+            time.sleep(0.02)
+        assert process.poll() is None, "the run ended before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    done = len(metrics.read_text().splitlines())
+    assert 2 <= done < 15
+    subprocess.run(argv("killed"), check=True, env=env, capture_output=True)
+    assert len(metrics.read_text().splitlines()) == 15
+    states = [
+        torch.load(base_run / out / "checkpoint.pt", weights_only=True)["model"]
+        for out in ("whole", "killed")
+    ]
+    assert states[0].keys() == states[1].keys()
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
