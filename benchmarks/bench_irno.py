@@ -85,7 +85,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
             "depth": 3,
             "output_gain": 0.01,
             "lr": 3e-3,
-            "epochs": 12,
+            "epochs": 6,
             "batch_size": 8,
             "contraction_weight": 0.0,
         },

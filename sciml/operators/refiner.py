@@ -174,7 +174,7 @@ class ContractiveRefiner(nn.Module):
 
     A and V come from one U-Net on c; W₁, W₂ are :class:`LipschitzConv2d`, so h ↦ G is
     L-Lipschitz (``lipschitz`` < 1) for every c; with A ≈ 0 the fixed point is near h_0.
-    A's output layer is scaled down by ``output_gain`` as in :class:`UNetRefiner`.
+    A's output layer and W₂ are scaled down by ``output_gain`` as in :class:`UNetRefiner`.
     """
 
     def __init__(
@@ -205,6 +205,8 @@ class ContractiveRefiner(nn.Module):
         )
         self.w1 = LipschitzConv2d(out_channels, width)
         self.w2 = LipschitzConv2d(width, out_channels)
+        with torch.no_grad():  # B starts near zero, so the untrained fixed point is near h_0
+            self.w2.conv.weight.mul_(output_gain)
 
     def check_grid(self, grid: tuple[int, ...]) -> None:
         self.unet.check_grid(grid)
