@@ -126,6 +126,7 @@ def _train(args: argparse.Namespace) -> int:
         curriculum=args.curriculum,
         method=args.method,
         test_fraction=args.test_fraction,
+        val_fraction=args.val_fraction,
         batch_size=args.batch_size,
         task=args.task,
         input_steps=args.input_steps,
@@ -159,7 +160,13 @@ def _refine(args: argparse.Namespace) -> int:
     from sciml.training.refine_run import RefineSpec, refine_run
     from sciml.training.trainer import TrainConfig
 
-    refiner = RefinerConfig(kind=args.refiner, alpha=args.alpha, width=args.width, depth=args.depth)
+    refiner = RefinerConfig(
+        kind=args.refiner,
+        alpha=args.alpha,
+        width=args.width,
+        depth=args.depth,
+        lipschitz=args.lipschitz,
+    )
     if args.refiner == "operator":
         refiner = replace(refiner, n_modes=(args.modes, args.modes))
     spec = RefineSpec(
@@ -363,6 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--test-fraction", type=float, default=0.1)
+    train.add_argument(
+        "--val-fraction", type=float, default=0.0, help="validation share (by trajectory)"
+    )
     train.add_argument("--task", default="next-step", choices=("next-step", "final"))
     train.add_argument("--input-steps", type=_positive_int, default=1)
     train.add_argument("--device", default="cpu")
@@ -376,8 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
     refine.add_argument("--data", help="dataset file (default: the base run's)")
     refine.add_argument("--steps", type=_positive_int, default=6, help="K unrolled steps")
     refine.add_argument("--extra-steps", type=_nonnegative_int, default=6)
-    refine.add_argument("--refiner", default="unet", choices=("unet", "operator"))
-    refine.add_argument("--alpha", type=float, default=0.2)
+    refine.add_argument("--refiner", default="unet", choices=("unet", "operator", "contractive"))
+    refine.add_argument("--alpha", type=float, default=0.2, help="relaxation, in (0, 1)")
+    refine.add_argument(
+        "--lipschitz", type=float, default=0.5, help="contractive refiner: L of the h-path"
+    )
     refine.add_argument("--width", type=_positive_int, default=16, help="U-Net width")
     refine.add_argument("--depth", type=_positive_int, default=4, help="U-Net depth")
     refine.add_argument("--modes", type=_positive_int, default=16, help="operator refiner modes")

@@ -5,6 +5,7 @@ import pytest
 
 from sciml.cli import main
 from sciml.data.pde.store import generate_dataset
+from sciml.training.refine_run import evaluate_refined
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,17 @@ def test_refine_with_the_contraction_penalty(base_run):
     assert record["spec"]["contraction_weight"] == 1.0 and record["spec"]["q_max"] == 0.5
     last = json.loads((base_run / "irno-q" / "metrics.jsonl").read_text().splitlines()[-1])
     assert last["epoch"] == 2 and math.isfinite(last["train_loss"])
+
+
+def test_refine_with_the_contractive_refiner_contracts_at_every_step(base_run, capsys):
+    argv = ("--refiner", "contractive", "--alpha", "0.5", "--lipschitz", "0.6")
+    assert _refine(base_run, "irno-c", *argv) == 0
+    report = evaluate_refined(base_run / "irno-c")
+    assert len(report["q"]) == 4 and max(report["q"]) <= 1 - 0.5 * (1 - 0.6) + 1e-4
+    assert report["chosen_step"] is None  # the base run has no validation split
+    assert _refine(base_run, "irno-bad", "--refiner", "contractive", "--lipschitz", "1") == 2
+    assert "lipschitz must be a number in [0, 1)" in capsys.readouterr().err
+    assert not (base_run / "irno-bad").exists()
 
 
 def test_refine_rejects_bad_settings_by_name(base_run, capsys):
