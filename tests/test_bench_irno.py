@@ -85,3 +85,29 @@ def test_irno_targets_on_a_hand_table():
     assert not targets(result)["beats_single_pass"]
     result["band_ratio"]["high"] = 0.31
     assert not targets(result)["band_ratio_high_le_0.30"]
+
+
+def test_gpu_mode_smoke_runs_end_to_end_on_the_cpu(tmp_path, monkeypatch):
+    import benchmarks.bench_irno as bench
+
+    monkeypatch.setenv("SCIML_IRNO_SMOKE", "1")
+    monkeypatch.setattr(bench, "WORK_DIR", tmp_path)
+    if torch.cuda.is_available():
+        pytest.skip("the smoke test is for machines without a GPU")
+    results = bench.run(gpu=True, progress=False)
+    assert results["mode"] == "gpu" and results["device"] == "cpu" and results["smoke"]
+    problem = results["problems"]["kolmogorov"]
+    sides = problem["trajectories"]
+    assert sorted(sides["train"] + sides["val"] + sides["test"]) == list(range(5))
+    assert not set(sides["train"]) & set(sides["test"]) and not set(sides["val"]) & set(
+        sides["test"]
+    )
+    val = problem["irno_val_rel_l2"]
+    assert problem["chosen_step"] == min(range(len(val)), key=val.__getitem__)
+    assert problem["base"]["modes"] == 4 and problem["base"]["modes_allowed"] == 8
+    assert len(problem["base"]["val_curve"]) == problem["base"]["epochs"]
+    for name in ("base_longer", "wide_single_pass", "single_pass"):
+        control = problem["controls"][name]
+        assert control["flops"] > 0 and control["seconds_per_sample"] > 0
+    assert problem["irno_cost_at_k"]["flops"] > problem["base"]["flops"]
+    assert all(q <= problem["q_bound"] + 1e-4 for q in problem["q"])

@@ -271,11 +271,12 @@ def contraction_per_step(
     """q_k = ‖∂T/∂h‖₂ at h_k (standardised units) for the first ``samples`` inputs, where
     T is the refinement map; power iteration with jvp/vjp."""
     r = model.refinement
-    xs = x[:samples]
-    h0 = r.standardize(xs, iterates[0][:samples])[1]
+    device = next(r.parameters()).device
+    xs = x[:samples].to(device)
+    h0 = r.standardize(xs, iterates[0][:samples].to(device))[1]
     out = []
     for h in iterates[:-1]:
-        xz, hz = r.standardize(xs, h[:samples])
+        xz, hz = r.standardize(xs, h[:samples].to(device))
         context = r.context(xz, h0)
         out.append(contraction_factor(lambda v, c=context: r.step(c, v), hz))
     return out
@@ -327,7 +328,6 @@ def evaluate_refined(
             float(relative_l2_per_field(h, yv).mean())
             for h in iterates_on(model, xv, total, device)
         ]
-    model = model.cpu()  # q by power iteration on a few samples: cheap on the CPU
     report = {
         "run": str(run_dir),
         "steps": spec.steps,
