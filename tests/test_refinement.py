@@ -99,7 +99,7 @@ def test_contractive_refiner_is_a_contraction_with_the_promised_factor(lipschitz
     if lipschitz == 0.0:  # h-path off: T is affine in h with slope exactly 1 − α
         assert q == pytest.approx(0.5, rel=1e-4)
     iterates = refinement.iterates(x, h0)
-    gaps = [float((b - a).norm()) for a, b in zip(iterates, iterates[1:], strict=False)]
+    gaps = [float((b - a).detach().norm()) for a, b in zip(iterates, iterates[1:], strict=False)]
     assert all(g2 <= bound * g1 + 1e-5 for g1, g2 in zip(gaps, gaps[1:], strict=False))
 
 
