@@ -118,7 +118,13 @@ SETTINGS: dict[str, dict[str, Any]] = {
         },
     },
     "gpu": {
-        "problem": {"native": 256, "resolution": 128, "n": 24, "params": KOLMOGOROV},
+        "problem": {
+            "native": 256,
+            "resolution": 128,
+            "n": 24,
+            "params": KOLMOGOROV,
+            "batch_size": 24,  # one solver batch on the GPU
+        },
         "split": {"test_fraction": 0.125, "val_fraction": 0.125},
         "base": {
             "width": 32,
@@ -150,6 +156,7 @@ SMOKE = {
         "native": 32,
         "resolution": 16,
         "n": 5,
+        "batch_size": 5,
         "params": {**KOLMOGOROV, "n_times": 6, "t_burn": 1.0},
     },
     "split": {"test_fraction": 0.2, "val_fraction": 0.2},
@@ -345,7 +352,8 @@ def run_problem(
     data = out / f"kolmogorov-{p['native']}-{p['n']}.h5"
     tic = time.perf_counter()
     generate_dataset("kolmogorov", data, n=p["n"], resolution=p["native"], seed=0,
-                     params=p["params"], progress=progress, device=device)
+                     params=p["params"], progress=progress, device=device,
+                     batch_size=p.get("batch_size"))
     data_seconds = time.perf_counter() - tic
     res = p["resolution"]
     spec = RunSpec(data=str(data), resolutions=(res,), method="spectral",
