@@ -30,20 +30,21 @@ def run_benchmark(
     json_path: str | os.PathLike | None = None,
     quick: bool = False,
     progress: bool = True,
-    standard: bool = False,
+    **modes: bool,
 ) -> dict[str, Any]:
-    """Run ``benchmarks/bench_NAME.py``; write its figures to ``json_path`` and a PNG beside it."""
+    """Run ``benchmarks/bench_NAME.py``; write its figures to ``json_path`` and a PNG beside it.
+    ``modes`` (e.g. ``gpu=True``) are passed on to scripts that offer them."""
     if name not in benchmark_names():
         raise ValueError(
             f"unknown benchmark {name!r}; choose one of {', '.join(benchmark_names())}"
         )
     module = import_module(f"benchmarks.bench_{name.replace('-', '_')}")
-    if standard:
-        if "standard" not in inspect.signature(module.run).parameters:
-            raise ValueError(f"benchmark {name!r} has no --standard mode")
-        results = module.run(quick=quick, progress=progress, standard=True)
-    else:
-        results = module.run(quick=quick, progress=progress)
+    offered = inspect.signature(module.run).parameters
+    unknown = sorted(m for m, on in modes.items() if on and m not in offered)
+    if unknown:
+        raise ValueError(f"benchmark {name!r} has no --{'/--'.join(unknown)} mode")
+    chosen = {m: on for m, on in modes.items() if on}
+    results = module.run(quick=quick, progress=progress, **chosen)
     if json_path is None:
         print(json.dumps(results, indent=2, sort_keys=True))
         return results

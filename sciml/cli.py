@@ -227,6 +227,7 @@ def _train(args: argparse.Namespace) -> int:
         curriculum=args.curriculum,
         method=args.method,
         test_fraction=args.test_fraction,
+        val_fraction=args.val_fraction,
         batch_size=args.batch_size,
         task=args.task,
         input_steps=args.input_steps,
@@ -262,7 +263,13 @@ def _refine(args: argparse.Namespace) -> int:
     from sciml.training.refine_run import RefineSpec, refine_run
     from sciml.training.trainer import TrainConfig
 
-    refiner = RefinerConfig(kind=args.refiner, alpha=args.alpha, width=args.width, depth=args.depth)
+    refiner = RefinerConfig(
+        kind=args.refiner,
+        alpha=args.alpha,
+        width=args.width,
+        depth=args.depth,
+        lipschitz=args.lipschitz,
+    )
     if args.refiner == "operator":
         refiner = replace(refiner, n_modes=(args.modes, args.modes))
     spec = RefineSpec(
@@ -427,6 +434,7 @@ def _bench(args: argparse.Namespace) -> int:
         quick=args.quick,
         progress=not args.quiet,
         standard=args.standard,
+        gpu=args.gpu,
     )
     return 0
 
@@ -530,6 +538,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--test-fraction", type=float, default=0.1)
+    train.add_argument(
+        "--val-fraction", type=float, default=0.0, help="validation share (by trajectory)"
+    )
     train.add_argument("--task", default="next-step", choices=("next-step", "final"))
     train.add_argument("--input-steps", type=_positive_int, default=1)
     train.add_argument("--device", type=_device, default="cpu")
@@ -548,8 +559,11 @@ def build_parser() -> argparse.ArgumentParser:
     refine.add_argument("--data", help="dataset file (default: the base run's)")
     refine.add_argument("--steps", type=_positive_int, default=6, help="K unrolled steps")
     refine.add_argument("--extra-steps", type=_nonnegative_int, default=6)
-    refine.add_argument("--refiner", default="unet", choices=("unet", "operator"))
-    refine.add_argument("--alpha", type=float, default=0.2)
+    refine.add_argument("--refiner", default="unet", choices=("unet", "operator", "contractive"))
+    refine.add_argument("--alpha", type=float, default=0.2, help="relaxation, in (0, 1)")
+    refine.add_argument(
+        "--lipschitz", type=float, default=0.5, help="contractive refiner: L of the h-path"
+    )
     refine.add_argument("--width", type=_positive_int, default=16, help="U-Net width")
     refine.add_argument("--depth", type=_positive_int, default=4, help="U-Net depth")
     refine.add_argument("--modes", type=_positive_int, default=16, help="operator refiner modes")
@@ -636,8 +650,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", type=_file_to_write, help="write the figures to this JSON file")
     bench.add_argument("--quick", action="store_true", help="the small, CPU-sized variant")
     bench.add_argument(
-        "--standard", action="store_true", help="trained to convergence on CPU (multires)"
+        "--standard", action="store_true", help="the CPU mode that carries the claims"
     )
+    bench.add_argument("--gpu", action="store_true", help="irno: the GPU-sized mode")
     bench.set_defaults(run=_bench)
     _share_global_flags(parser)
     return parser

@@ -173,7 +173,16 @@ def multires_stage(ctx: DemoContext) -> str:
     )
 
 
-DEMO_REFINE = {"resolution": 32, "base_epochs": 6, "refine_epochs": 4, "steps": 3}
+DEMO_REFINE = {  # the benchmark's configuration (bench_irno, quick) at demo size
+    "samples": 8,
+    "native": 64,
+    "params": {"nu": 0.01, "frame_dt": 0.25, "n_times": 16},
+    "resolution": 32,
+    "modes": 4,
+    "base_epochs": 20,
+    "refine_epochs": 6,
+    "steps": 3,
+}
 
 
 def refinement_stage(ctx: DemoContext) -> str:
@@ -184,40 +193,50 @@ def refinement_stage(ctx: DemoContext) -> str:
     from sciml.training.trainer import TrainConfig
 
     cfg = DEMO_REFINE
-    label, n, native, params = DEMO_DATASETS["navier-stokes"]
-    data = ctx.data / "navier-stokes.h5"
+    data = ctx.data / "kolmogorov-refine.h5"
     generate_dataset(
-        "navier-stokes",
+        "kolmogorov",
         data,
-        n=n,
-        resolution=native,
+        n=cfg["samples"],
+        resolution=cfg["native"],
         seed=ctx.seed,
-        params=params,
+        params=cfg["params"],
         progress=ctx.progress,
     )
     res = cfg["resolution"]
-    spec = RunSpec(data=str(data), resolutions=(res,), method="spectral", batch_size=8)
-    model = default_operator_config(open_run_data(spec), (res,), modes=8, hidden_channels=16)
+    spec = RunSpec(
+        data=str(data),
+        resolutions=(res,),
+        method="spectral",
+        batch_size=8,
+        test_fraction=0.2,
+        val_fraction=0.2,
+    )
+    model = default_operator_config(
+        open_run_data(spec), (res,), modes=cfg["modes"], hidden_channels=16
+    )
     runs = ctx.out / "runs"
-    train = TrainConfig(epochs=cfg["base_epochs"], step_size=3, seed=ctx.seed)
-    train_run(spec, runs / "ns-base", model_config=model, train_config=train, progress=ctx.progress)
+    train = TrainConfig(epochs=cfg["base_epochs"], step_size=10, seed=ctx.seed)
+    train_run(spec, runs / "kf-base", model_config=model, train_config=train, progress=ctx.progress)
+    refiner = RefinerConfig(kind="contractive", alpha=0.6, lipschitz=0.5, width=8, depth=2,
+                            output_gain=0.01)  # fmt: skip
     refine = RefineSpec(
-        base_run=str(runs / "ns-base"),
+        base_run=str(runs / "kf-base"),
         steps=cfg["steps"],
         extra_steps=cfg["steps"],
-        refiner=RefinerConfig(width=8, depth=2),
+        refiner=refiner,
         batch_size=8,
     )
     refine_train = TrainConfig(
         epochs=cfg["refine_epochs"],
-        lr=1e-3,
+        lr=3e-3,
         schedule="cosine",
-        min_lr=1e-5,
+        min_lr=1e-4,
         grad_clip=1.0,
         seed=ctx.seed,
     )
-    refine_run(refine, runs / "ns-irno", refine_train, progress=ctx.progress)
-    report = evaluate_refined(runs / "ns-irno", json_path=ctx.figure("refinement.json"))
+    refine_run(refine, runs / "kf-irno", refine_train, progress=ctx.progress)
+    report = evaluate_refined(runs / "kf-irno", json_path=ctx.figure("refinement.json"))
     lines = ["| step | rel. L2 | VRMSE | low | mid | high | q |", "|---:" * 7 + "|"]
     q = [*report["q"], float("nan")]
     for k, row in enumerate(report["per_step"]):
@@ -228,13 +247,16 @@ def refinement_stage(ctx: DemoContext) -> str:
         )
     return "\n".join(
         [
-            f"A base FNO trained for {cfg['base_epochs']} epochs on next-step prediction of "
-            f"{label} ({res}², spectral view), then frozen and refined by a U-Net, "
-            f"h_(k+1) = h_k + 0.2·Φ([x, h_k]), trained over K = {cfg['steps']} unrolled steps",
-            f"and run to {2 * cfg['steps']}. Band columns: error per frequency band as a ratio to "
-            "the base's (low r < ⅓, mid < ⅔, high ≥ ⅔ of Nyquist); q: measured local",
-            "contraction factor of the refinement map at h_k (q < 1 is contraction). A demo-sized",
-            "training; `sciml bench irno` is the real comparison.",
+            f"A base FNO with {cfg['modes']} Fourier modes (of {res // 2} the grid allows) trained "
+            f"for {cfg['base_epochs']} epochs on next-step prediction of Kolmogorov flow "
+            f"({res}², spectral view; train, validation and test trajectories disjoint), then",
+            "frozen and refined by the contractive refiner the benchmark uses:",
+            "h_(k+1) = 0.4·h_k + 0.6·G([x, h_0], h_k), with the h-path of G 0.5-Lipschitz, so the",
+            f"map contracts by at most 0.7 per step; trained over K = {cfg['steps']} unrolled "
+            f"steps and run to {2 * cfg['steps']}. Band columns: error per frequency band as a "
+            "ratio to the base's (low r < ⅓, mid < ⅔, high ≥ ⅔ of Nyquist); q: measured local",
+            "contraction factor of the refinement map at h_k. A demo-sized training; "
+            "`sciml bench irno` is the real comparison.",
             "",
             *lines,
             "",

@@ -45,7 +45,16 @@ def test_demo_writes_report_and_figures(tmp_path, monkeypatch):
         "runs": {"single-8": (8,), "mix-uniform": (8, 16)},
     }
     monkeypatch.setattr(demo, "DEMO_MULTIRES", tiny_multires)
-    tiny_refine = {"resolution": 16, "base_epochs": 1, "refine_epochs": 1, "steps": 1}
+    tiny_refine = {
+        "samples": 5,
+        "native": 16,
+        "params": {"n_times": 3, "t_burn": 0.5},
+        "resolution": 16,
+        "modes": 4,
+        "base_epochs": 1,
+        "refine_epochs": 1,
+        "steps": 1,
+    }
     monkeypatch.setattr(demo, "DEMO_REFINE", tiny_refine)
     assert main(["--quiet", "demo", "--out", str(tmp_path)]) == 0
     report = (tmp_path / "report.md").read_text()
@@ -111,12 +120,12 @@ def test_multires_benchmark_problem_on_tiny_trajectories(tmp_path):
     assert result["data"]["samples"] == 10  # 5 trajectories × 2 next-step pairs
     by_name = {r["train"]: r for r in result["runs"]}
     assert set(by_name) == {"single-16", "single-32", "mix-uniform", "mix-70-lowest", "incremental"}
-    # 9 training pairs (the first of 10 is the test set); largest-remainder rounding puts
-    # 5 at 16 points and 4 at 32 for the uniform mix, 6 and 3 for the 70/30 one.
+    # 8 training pairs (the first of the 5 trajectories is the test set); largest-remainder
+    # rounding puts 4 at 16 points and 4 at 32 for the uniform mix, 6 and 2 for the 70/30 one.
     cost = {name: run["cost_points_per_sample"] for name, run in by_name.items()}
     assert cost["single-16"] == 16.0 and cost["single-32"] == 32.0
-    assert cost["mix-uniform"] == pytest.approx((5 * 16 + 4 * 32) / 9)
-    assert cost["mix-70-lowest"] == pytest.approx((6 * 16 + 3 * 32) / 9)
+    assert cost["mix-uniform"] == pytest.approx((4 * 16 + 4 * 32) / 8)
+    assert cost["mix-70-lowest"] == pytest.approx((6 * 16 + 2 * 32) / 8)
     assert by_name["single-32"]["cost_fraction_of_highest"] == 1.0
     for record in result["runs"]:
         assert set(record["mse"]) == {"16", "32"}

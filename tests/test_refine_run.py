@@ -5,6 +5,7 @@ import pytest
 
 from sciml.cli import main
 from sciml.data.pde.store import generate_dataset
+from sciml.training.refine_run import evaluate_refined
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +64,31 @@ def test_refine_with_the_contraction_penalty(base_run):
     assert last["epoch"] == 2 and math.isfinite(last["train_loss"])
 
 
+def test_refine_with_the_contractive_refiner_contracts_at_every_step(base_run, capsys):
+    argv = ("--refiner", "contractive", "--alpha", "0.5", "--lipschitz", "0.6")
+    assert _refine(base_run, "irno-c", *argv) == 0
+    report = evaluate_refined(base_run / "irno-c")
+    assert len(report["q"]) == 4 and max(report["q"]) <= 1 - 0.5 * (1 - 0.6) + 1e-4
+    assert report["chosen_step"] is None  # the base run has no validation split
+    assert _refine(base_run, "irno-bad", "--refiner", "contractive", "--lipschitz", "1") == 2
+    assert "lipschitz must be a number in [0, 1)" in capsys.readouterr().err
+    assert not (base_run / "irno-bad").exists()
+
+
 def test_refine_rejects_bad_settings_by_name(base_run, capsys):
     assert _refine(base_run, "deep", "--depth", "5") == 2
     assert "divisible by 32" in capsys.readouterr().err
-    assert _refine(base_run, "alpha", "--alpha", "0") == 2
-    assert "alpha must be a positive number" in capsys.readouterr().err
+    for alpha in ("0", "1", "1.5"):
+        assert _refine(base_run, "alpha", "--alpha", alpha) == 2
+        err = capsys.readouterr().err
+        assert "alpha must be a number in (0, 1)" in err and len(err.splitlines()) == 1
+    not_a_run = base_run / "not-a-run"
+    not_a_run.mkdir()
+    argv = ["--quiet", "refine", str(not_a_run), "--out", str(base_run / "from-nothing")]
+    assert main(argv) == 2
+    assert "is not a training run" in capsys.readouterr().err
+    for name in ("deep", "alpha", "from-nothing"):
+        assert not (base_run / name).exists()
     with pytest.raises(SystemExit) as exit_info:
         main(["refine", str(base_run / "base"), "--steps", "0", "--out", "x"])
     assert exit_info.value.code == 2
@@ -91,3 +112,44 @@ def test_refined_run_evaluates_from_another_working_directory(base_run, monkeypa
     assert "step 0 is the base operator" in capsys.readouterr().out
     monkeypatch.chdir(base_run)
     assert main(argv) == 0  # the same run again: recognised and resumed, not refused
+
+
+def test_refine_resumes_after_sigkill_with_the_same_final_weights(base_run):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import torch
+
+    def argv(out):
+        args = [sys.executable, "-m", "sciml.cli", "--quiet", "refine", str(base_run / "base")]
+        args += ["--steps", "2", "--width", "4", "--depth", "2", "--epochs", "15"]
+        return [*args, "--batch-size", "4", "--out", str(base_run / out)]
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    assert main(argv("whole")[3:]) == 0  # the uninterrupted run, in this process
+    metrics = base_run / "killed" / "metrics.jsonl"
+    process = subprocess.Popen(argv("killed"), env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if metrics.exists() and len(metrics.read_text().splitlines()) >= 2:
+                break
+            time.sleep(0.02)
+        assert process.poll() is None, "the run ended before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    done = len(metrics.read_text().splitlines())
+    assert 2 <= done < 15
+    subprocess.run(argv("killed"), check=True, env=env, capture_output=True)
+    assert len(metrics.read_text().splitlines()) == 15
+    states = [
+        torch.load(base_run / out / "checkpoint.pt", weights_only=True)["model"]
+        for out in ("whole", "killed")
+    ]
+    assert states[0].keys() == states[1].keys()
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])

@@ -54,6 +54,53 @@ def test_bad_steps_and_alpha_are_named():
         refine(_pull_to(x), x, x, 0.0, steps=2)
     with pytest.raises(ValueError, match="alpha"):
         RefinerConfig(alpha=-1.0)
+    with pytest.raises(ValueError, match="alpha"):
+        RefinerConfig(alpha=1.0)
+    with pytest.raises(ValueError, match="lipschitz"):
+        RefinerConfig(kind="contractive", lipschitz=1.0)
+
+
+def test_lipschitz_conv_bound_holds_on_the_exact_operator_norm():
+    from sciml.operators.refiner import LipschitzConv2d
+
+    torch.manual_seed(0)
+    conv = LipschitzConv2d(3, 2)
+    conv.conv.weight.data *= 40  # far above 1, so the rescaling is active
+    # the exact norm of a circular convolution: the largest singular value over frequencies
+    # of the (c_out × c_in) matrix of Fourier symbols of the kernel
+    n = 8
+    kernel = torch.zeros(2, 3, n, n)
+    kernel[:, :, :3, :3] = conv.conv.weight.detach() / conv.bound().detach()
+    symbols = torch.fft.fft2(kernel).permute(2, 3, 0, 1)
+    exact = torch.linalg.matrix_norm(symbols, ord=2).max()
+    assert 0.2 < exact <= 1.0 + 1e-5
+    h = torch.randn(4, 3, n, n)
+    ratio = conv(h).flatten(1).norm(dim=1) / h.flatten(1).norm(dim=1)
+    assert (ratio <= exact + 1e-5).all()
+
+
+@pytest.mark.parametrize("lipschitz", [0.0, 0.6])
+def test_contractive_refiner_is_a_contraction_with_the_promised_factor(lipschitz):
+    from sciml.diagnostics.contraction import contraction_factor
+    from sciml.operators.irno import Refinement
+
+    torch.manual_seed(1)
+    config = RefinerConfig(kind="contractive", width=4, depth=2, alpha=0.5, lipschitz=lipschitz)
+    net = config.build(2, 1)
+    for layer in (net.w1, net.w2):
+        layer.conv.weight.data *= 30
+    refinement = Refinement(net, 2, config.alpha, steps=40, form=config.form)
+    x, h0 = torch.randn(2, 2, 16, 16), torch.randn(2, 1, 16, 16)
+    context = refinement.context(x, h0)
+    bound = config.contraction_bound()
+    assert bound == pytest.approx(1 - 0.5 * (1 - lipschitz))
+    q = contraction_factor(lambda v: refinement.step(context, v), h0)
+    assert q <= bound + 1e-5
+    if lipschitz == 0.0:  # h-path off: T is affine in h with slope exactly 1 − α
+        assert q == pytest.approx(0.5, rel=1e-4)
+    iterates = refinement.iterates(x, h0)
+    gaps = [float((b - a).detach().norm()) for a, b in zip(iterates, iterates[1:], strict=False)]
+    assert all(g2 <= bound * g1 + 1e-5 for g1, g2 in zip(gaps, gaps[1:], strict=False))
 
 
 def test_progressive_exponents_rise_linearly_from_1_to_2():

@@ -1,11 +1,20 @@
 import json
 
+import numpy as np
 import pytest
 
 from sciml.cli import main
 from sciml.data.pde.store import generate_dataset
 from sciml.operators.config import OperatorConfig
-from sciml.training.run import RunSpec, evaluate_run, read_run, split_indices, train_run
+from sciml.training.run import (
+    RunSpec,
+    evaluate_run,
+    read_run,
+    sample_groups,
+    split_indices,
+    split_samples,
+    train_run,
+)
 from sciml.training.trainer import TrainConfig
 
 
@@ -32,6 +41,25 @@ def test_split_puts_the_first_samples_in_the_test_set():
     assert test.tolist() == [0, 1] and train.tolist() == list(range(2, 20))
     with pytest.raises(ValueError, match="leaves no train"):
         split_indices(3, 0.99)
+
+
+def test_trajectory_split_puts_no_trajectory_on_two_sides(tmp_path):
+    from sciml.data.pde.store import generate_dataset, open_dataset
+
+    data = tmp_path / "ns.h5"
+    params = {"t_final": 1.0, "n_times": 5}
+    generate_dataset("navier-stokes", data, n=7, resolution=8, seed=0, params=params, progress=0)
+    dataset = open_dataset(data)
+    groups = sample_groups(dataset)
+    assert len(dataset) == 7 * 4 and groups.tolist() == [g for g in range(7) for _ in range(4)]
+    split = split_samples(groups, 0.2, 0.2)
+    sides = {side: set(groups[idx].tolist()) for side, idx in split.items()}
+    assert sides == {"test": {0, 1}, "val": {2, 3}, "train": {4, 5, 6}}
+    assert sorted(np.concatenate(list(split.values())).tolist()) == list(range(28))
+    no_val = split_samples(groups, 0.1)
+    assert len(no_val["val"]) == 0 and set(groups[no_val["test"]].tolist()) == {0}
+    with pytest.raises(ValueError, match="no train or test data of 7 groups"):
+        split_samples(groups, 0.5, 0.5)
 
 
 def test_train_resume_extend_and_evaluate(darcy, tmp_path):

@@ -1,12 +1,20 @@
-"""IRNO: a frozen base operator refined by the fixed-point iteration
-h_{k+1} = h_k + α·Φθ([x, h_k]), h_0 = T_base(x), with weights shared across steps.
+"""IRNO: a frozen base operator refined by a fixed-point iteration from h_0 = T_base(x), with
+weights shared across steps.
+
+Two update forms:
+
+- ``"residual"`` (the anchor's): T(h) = h + α·Φθ([x, h]);
+- ``"relaxed"``: T(h) = (1 − α)·h + α·G([c, h]) with the context c = [x, h_0]. When the
+  h-path of G is L-Lipschitz (:class:`~sciml.operators.refiner.ContractiveRefiner`),
+  Lip(T) ≤ 1 − α(1 − L) < 1: a contraction by construction.
 
 The IRNO pieces, by layer: this module holds the iteration (:func:`refine`), the
 :class:`Refinement` (Φθ with α and K) and the :class:`RefinedOperator` (base + refinement);
 :mod:`sciml.operators.refiner` the networks used as Φθ ("refiners");
 :mod:`sciml.training.irno_loss` the training objective; :mod:`sciml.training.refine_run`
 the run folder behind ``sciml refine`` (train, resume, evaluate);
-:mod:`sciml.diagnostics.irno_plots` the figures."""
+:mod:`sciml.diagnostics.irno_plots` the figures.
+"""
 
 from __future__ import annotations
 
@@ -25,14 +33,30 @@ def check_steps(value: object, name: str = "steps") -> int:
     return check_integer(value, name, minimum=1)
 
 
+FORMS = ("residual", "relaxed")
+
+
 def check_alpha(alpha: object) -> float:
-    """The relaxation α of the update: a finite number > 0."""
-    return check_positive(alpha, "alpha")
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}")
+    return float(alpha)
 
 
-def refinement_step(refiner: Refiner, x: torch.Tensor, h: torch.Tensor, alpha: float):
-    """One fixed-point update T(h) = h + α·Φθ([x, h]) (x and h stacked as channels)."""
-    return h + alpha * refiner(torch.cat([x, h], dim=1))
+def check_form(form: object) -> str:
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    return str(form)
+
+
+def refinement_step(
+    refiner: Refiner, x: torch.Tensor, h: torch.Tensor, alpha: float, form: str = "residual"
+):
+    """One fixed-point update (x and h stacked as channels): T(h) = h + α·Φθ([x, h])
+    (``form="residual"``) or T(h) = (1 − α)·h + α·G([x, h]) (``form="relaxed"``)."""
+    out = refiner(torch.cat([x, h], dim=1))
+    if form == "relaxed":
+        return (1 - alpha) * h + alpha * out
+    return h + alpha * out
 
 
 def refine(
@@ -42,26 +66,29 @@ def refine(
     alpha: float,
     steps: int,
     truncate: int | None = None,
+    form: str = "residual",
 ) -> list[torch.Tensor]:
     """Iterates [h_1, …, h_steps] from h_0. With ``truncate = m`` gradients flow only through
     the last m updates of each iterate's history (truncated backpropagation: the iterate is
     detached every m steps), which bounds memory; None backpropagates through all steps."""
     check_alpha(alpha)
     check_steps(steps)
+    check_form(form)
     if truncate is not None:
         check_steps(truncate, "truncate")
     iterates, h = [], h0
     for k in range(steps):
         if truncate is not None and k % truncate == 0:
             h = h.detach()
-        h = refinement_step(refiner, x, h, alpha)
+        h = refinement_step(refiner, x, h, alpha, form)
         iterates.append(h)
     return iterates
 
 
 class Refinement(nn.Module):
-    """Φθ with its relaxation α and step count K, acting on ``[x, h_0]`` stacked as channels
-    (``in_channels`` of x first): ``forward`` returns h_K, :meth:`iterates` every h_k."""
+    """Φθ with its relaxation α, step count K and update ``form``, acting on ``[x, h_0]``
+    stacked as channels (``in_channels`` of x first): ``forward`` returns h_K,
+    :meth:`iterates` every h_k. In the relaxed form the refiner sees the context [x, h_0]."""
 
     def __init__(
         self,
@@ -70,9 +97,11 @@ class Refinement(nn.Module):
         alpha: float = 0.2,
         steps: int = 6,
         truncate: int | None = None,
+        form: str = "residual",
     ) -> None:
         super().__init__()
         self.refiner = refiner
+        self.form = check_form(form)
         self.in_channels = check_positive(in_channels, "in_channels", integer=True)
         self.alpha = check_alpha(alpha)
         self.steps = check_steps(steps)
@@ -110,10 +139,19 @@ class Refinement(nn.Module):
     def split(self, xh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return xh[:, : self.in_channels], xh[:, self.in_channels :]
 
+    def context(self, x: torch.Tensor, h0: torch.Tensor) -> torch.Tensor:
+        """What the refiner sees besides h: x, or [x, h_0] in the relaxed form."""
+        return torch.cat([x, h0], dim=1) if self.form == "relaxed" else x
+
+    def step(self, context: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """T(h) for the given context."""
+        return refinement_step(self.refiner, context, h, self.alpha, self.form)
+
     def iterates(self, x: torch.Tensor, h0: torch.Tensor, steps: int | None = None):
         """[h_1, …, h_steps] (default K steps)."""
         steps = self.steps if steps is None else steps
-        return refine(self.refiner, x, h0, self.alpha, steps, self.truncate)
+        context = self.context(x, h0)
+        return refine(self.refiner, context, h0, self.alpha, steps, self.truncate, self.form)
 
     def forward(self, xh: torch.Tensor) -> torch.Tensor:
         return self.iterates(*self.split(xh))[-1]

@@ -7,7 +7,12 @@ starts near the identity:
 - :class:`UNetRefiner`, the anchor's U-Net (circular 3×3 convolutions, per-pixel LayerNorm,
   GELU, max-pool down, bilinear up); the grid must be divisible by 2^depth.
 - :func:`operator_refiner`, a neuraloperator FNO, usable at any resolution (multi-resolution
-  training).
+  training);
+- :class:`ContractiveRefiner`, G([c, h]) = h_0 + A(c) + L·W₂σ(W₁h + V(c)) for the relaxed
+  update T(h) = (1 − α)h + α·G: a U-Net on the context c = [x, h_0] gives A and V, the
+  h_0 term makes the untrained iteration stay at the base prediction, and the h-path
+  (two circular convolutions of operator norm ≤ 1, ReLU between) is L-Lipschitz, so
+  Lip(T) ≤ 1 − α(1 − L).
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ class UNetRefiner(nn.Module):
 
     Widths ``width·2^l`` for levels l < depth and a ``width·2^depth`` bottleneck; skip
     connections are concatenated. The 1×1 output convolution is Xavier-initialised with
-    gain ``output_gain`` and zero bias.
+    gain ``output_gain`` and zero bias. ``input_channels`` overrides the input channel count.
     """
 
     def __init__(
@@ -66,6 +71,7 @@ class UNetRefiner(nn.Module):
         width: int = 16,
         depth: int = 4,
         output_gain: float = 0.1,
+        input_channels: int | None = None,
     ):
         super().__init__()
         for name, value in (
@@ -78,7 +84,7 @@ class UNetRefiner(nn.Module):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         self.depth = depth
         widths = [width * 2**level for level in range(depth + 1)]
-        c = in_channels + out_channels
+        c = in_channels + out_channels if input_channels is None else input_channels
         self.down = nn.ModuleList()
         for w in widths[:-1]:
             self.down.append(_conv_block(c, w))
@@ -143,10 +149,82 @@ def operator_refiner(
     return model
 
 
+class LipschitzConv2d(nn.Module):
+    """Circular k×k convolution rescaled so that its operator norm on any grid is ≤ 1:
+    ‖W * h‖ ≤ Σ_taps ‖W_tap‖₂·‖h‖ (triangle inequality over the k² shifts), and the
+    weight is divided by max(1, Σ_taps ‖W_tap‖₂)."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int = 3):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2, bias=False)
+        self.conv.padding_mode = "circular"
+
+    def bound(self) -> torch.Tensor:
+        """Σ over taps of the spectral norm of the (c_out × c_in) tap matrix."""
+        taps = self.conv.weight.permute(2, 3, 0, 1)
+        return torch.linalg.matrix_norm(taps, ord=2).sum()
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.conv(h) / self.bound().clamp_min(1.0)
+
+
+class ContractiveRefiner(nn.Module):
+    """G([c, h]) = h_0 + A(c) + L·W₂ ReLU(W₁h + V(c)), (B, context + out, H, W) →
+    (B, out, H, W), where c = [x, h_0] (``context_channels``, h_0 last).
+
+    A and V come from one U-Net on c; W₁, W₂ are :class:`LipschitzConv2d`, so h ↦ G is
+    L-Lipschitz (``lipschitz`` < 1) for every c; with A ≈ 0 the fixed point is near h_0.
+    A's output layer and W₂ are scaled down by ``output_gain`` as in :class:`UNetRefiner`.
+    """
+
+    def __init__(
+        self,
+        context_channels: int,
+        out_channels: int,
+        width: int = 16,
+        depth: int = 4,
+        output_gain: float = 0.1,
+        lipschitz: float = 0.5,
+    ):
+        super().__init__()
+        if isinstance(lipschitz, bool) or not isinstance(lipschitz, int | float):
+            raise ValueError(f"lipschitz must be a number in [0, 1), got {lipschitz!r}")
+        if not 0 <= lipschitz < 1:
+            raise ValueError(f"lipschitz must be a number in [0, 1), got {lipschitz!r}")
+        self.context_channels = context_channels
+        self.out_channels = out_channels
+        self.hidden = width
+        self.lipschitz = float(lipschitz)
+        self.unet = UNetRefiner(
+            context_channels,
+            out_channels + width,
+            width,
+            depth,
+            output_gain,
+            input_channels=context_channels,
+        )
+        self.w1 = LipschitzConv2d(out_channels, width)
+        self.w2 = LipschitzConv2d(width, out_channels)
+        with torch.no_grad():  # B starts near zero, so the untrained fixed point is near h_0
+            self.w2.conv.weight.mul_(output_gain)
+
+    def check_grid(self, grid: tuple[int, ...]) -> None:
+        self.unet.check_grid(grid)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        c, h = z[:, : self.context_channels], z[:, self.context_channels :]
+        features = self.unet(c)
+        a, v = features[:, : self.out_channels], features[:, self.out_channels :]
+        h0 = c[:, -self.out_channels :]
+        return h0 + a + self.lipschitz * self.w2(torch.relu(self.w1(h) + v))
+
+
 @dataclass(frozen=True)
 class RefinerConfig:
-    """Which Φθ to build: ``kind`` "unet" (``width``, ``depth``) or "operator" (``n_modes``,
-    ``hidden_channels``); ``alpha`` is the relaxation of the fixed-point update."""
+    """Which Φθ to build: ``kind`` "unet" (``width``, ``depth``), "operator" (``n_modes``,
+    ``hidden_channels``) or "contractive" (``width``, ``depth``, ``lipschitz``; the relaxed
+    update, a contraction with factor ≤ 1 − α(1 − L)); ``alpha`` ∈ (0, 1) is the relaxation
+    of the fixed-point update."""
 
     kind: str = "unet"
     alpha: float = 0.2
@@ -155,13 +233,40 @@ class RefinerConfig:
     n_modes: tuple[int, ...] = (16, 16)
     hidden_channels: int = 32
     output_gain: float = 0.1
+    lipschitz: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.kind not in ("unet", "operator"):
-            raise ValueError(f"kind must be 'unet' or 'operator', got {self.kind!r}")
+        if self.kind not in ("unet", "operator", "contractive"):
+            raise ValueError(
+                f"kind must be 'unet', 'operator' or 'contractive', got {self.kind!r}"
+            )
         check_alpha(self.alpha)
+        if not 0 <= self.lipschitz < 1:
+            raise ValueError(f"lipschitz must be a number in [0, 1), got {self.lipschitz!r}")
+
+    @property
+    def form(self) -> str:
+        """The update form the refiner is built for (see :mod:`sciml.operators.irno`)."""
+        return "relaxed" if self.kind == "contractive" else "residual"
+
+    def contraction_bound(self) -> float | None:
+        """1 − α(1 − L) for the contractive refiner, None for the others (no guarantee)."""
+        if self.kind != "contractive":
+            return None
+        return 1 - self.alpha * (1 - self.lipschitz)
 
     def build(self, in_channels: int, out_channels: int) -> nn.Module:
+        """Φθ for ``in_channels`` of x and ``out_channels`` of h (the contractive refiner's
+        context is [x, h_0], in_channels + out_channels)."""
+        if self.kind == "contractive":
+            return ContractiveRefiner(
+                in_channels + out_channels,
+                out_channels,
+                self.width,
+                self.depth,
+                self.output_gain,
+                self.lipschitz,
+            )
         if self.kind == "unet":
             return UNetRefiner(in_channels, out_channels, self.width, self.depth, self.output_gain)
         return operator_refiner(

@@ -1,6 +1,7 @@
 """IRNO training objective: the progressive spectral loss and the unrolled K-step loss of the
 fixed-point iteration of :mod:`sciml.operators.irno`. Over K unrolled steps:
-L = (1/K) Σ_{k<K} [MSE(h_{k+1}, y) + β_s·L_spec(h_{k+1}, y; λ_k)] + β_fp·mean(Φθ([x, y])²).
+L = (1/K) Σ_{k<K} [MSE(h_{k+1}, y) + β_s·L_spec(h_{k+1}, y; λ_k)] + β_fp·mean(((T(y) − y)/α)²),
+the last term being the anchor's mean(Φθ([x, y])²) in the residual form.
 """
 
 from __future__ import annotations
@@ -59,15 +60,17 @@ def unrolled_loss(
     fixed_point_weight: float = 0.01,
     exponents: tuple[float, float] = (1.0, 2.0),
     truncate: int | None = None,
+    form: str = "residual",
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """The K-step objective of the module docstring; returns (loss, its parts as floats)."""
-    iterates = refine(refiner, x, h0, alpha, steps, truncate)
+    """The K-step objective of the module docstring; returns (loss, its parts as floats).
+    ``x`` is what the refiner sees besides h (the context [x, h_0] in the relaxed form)."""
+    iterates = refine(refiner, x, h0, alpha, steps, truncate, form)
     lambdas = progressive_exponents(steps, *exponents)
     data = torch.stack([torch.mean((h - y) ** 2) for h in iterates]).mean()
     spectral = torch.stack(
         [spectral_loss(h, y, lam) for h, lam in zip(iterates, lambdas, strict=True)]
     ).mean()
-    fixed_point = refiner(torch.cat([x, y], dim=1)).square().mean()
+    fixed_point = ((refinement_step(refiner, x, y, alpha, form) - y) / alpha).square().mean()
     loss = data + spectral_weight * spectral + fixed_point_weight * fixed_point
     parts = {
         "mse": float(data.detach()),
@@ -92,14 +95,15 @@ def contraction_penalty(
     alpha: float,
     q_max: float = 0.9,
     iterations: int = 3,
+    form: str = "residual",
 ) -> torch.Tensor:
-    """relu(‖J_T v‖ − q_max)² for T(h) = h + α·Φθ([x, h]) and v ≈ its top right singular
+    """relu(‖J_T v‖ − q_max)² for the update T of ``form`` and v ≈ its top right singular
     vector at ``h`` (a few power iterations on JᵀJ, not differentiated); the last ‖J_T v‖ is
     differentiable in θ, so the penalty pushes the local contraction factor below q_max."""
     from torch.func import jvp, vjp
 
     def step(v: torch.Tensor) -> torch.Tensor:
-        return refinement_step(refiner, x.detach(), v, alpha)
+        return refinement_step(refiner, x.detach(), v, alpha, form)
 
     h = h.detach()
     v = torch.randn_like(h)

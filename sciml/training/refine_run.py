@@ -22,13 +22,13 @@ from sciml.data.pde.dataset import ArrayPairs, FieldDataset
 from sciml.diagnostics.bands import band_ratios
 from sciml.diagnostics.contraction import contraction_factor
 from sciml.diagnostics.irno_plots import plot_refinement
-from sciml.operators.irno import RefinedOperator, Refinement, check_steps, refinement_step
+from sciml.operators.irno import RefinedOperator, Refinement, check_steps
 from sciml.operators.normalization import channel_stats
-from sciml.operators.refiner import RefinerConfig, UNetRefiner
+from sciml.operators.refiner import RefinerConfig
 from sciml.training.irno_loss import contraction_penalty, fixed_point_warmup, unrolled_loss
 from sciml.training.losses import relative_l2_per_field, vrmse
 from sciml.training.multires import MultiResolutionBatches
-from sciml.training.run import load_run_model, open_run_data, read_run, split_indices
+from sciml.training.run import load_run_model, open_run_data, read_run, run_split
 from sciml.training.trainer import TrainConfig, Trainer, load_checkpoint
 
 REFINE_FILE = "refine.json"
@@ -75,13 +75,15 @@ class RefineSpec:
 
 @dataclass
 class RefinementData:
-    """The base run's data at its finest training resolution, split as the base run split it,
-    with the frozen base's predictions h_0."""
+    """The base run's data at its finest training resolution, split as the base run split it
+    (by trajectory), with the frozen base's predictions h_0; ``val`` is None when the base
+    run has no validation split."""
 
     base: torch.nn.Module
     resolution: int
     train: tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # x, h0, y
     test: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+    val: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
 
 @torch.no_grad()
@@ -109,18 +111,21 @@ def refinement_data(spec: RefineSpec) -> RefinementData:
         )
     resolution = max(base_spec.resolutions)
     view = dataset.at_resolution(resolution, base_spec.method)
-    train_idx, test_idx = split_indices(len(dataset), base_spec.test_fraction)
+    split = run_split(base_spec, dataset)
     base = load_run_model(spec.base_run)
-    parts = []
-    for idx in (train_idx, test_idx):
-        xs, ys = view.tensors(idx)
-        parts.append((xs, predict(base, xs), ys))
-    return RefinementData(base, resolution, parts[0], parts[1])
+    parts: dict[str, Any] = {"val": None}
+    for side, idx in split.items():
+        if len(idx):
+            xs, ys = view.tensors(idx)
+            parts[side] = (xs, predict(base, xs), ys)
+    return RefinementData(base, resolution, parts["train"], parts["test"], parts["val"])
 
 
 def build_refinement(spec: RefineSpec, in_channels: int, out_channels: int) -> Refinement:
     refiner = spec.refiner.build(in_channels, out_channels)
-    return Refinement(refiner, in_channels, spec.refiner.alpha, spec.steps, spec.truncate)
+    return Refinement(
+        refiner, in_channels, spec.refiner.alpha, spec.steps, spec.truncate, spec.refiner.form
+    )
 
 
 def _model_record(spec: RefineSpec, in_channels: int, out_channels: int) -> dict[str, Any]:
@@ -161,7 +166,8 @@ def refine_run(
     Returns
     -------
     dict
-        The last epoch's metrics; ``eval`` holds the test errors of h_K.
+        The last epoch's metrics; ``eval`` holds the validation errors of h_K (the test
+        errors if the base run has no validation split).
 
     Raises
     ------
@@ -203,7 +209,7 @@ def refine_run(
     refinement = build_refinement(spec, c_in, c_out).set_scales(
         *channel_stats(x), *channel_stats(y)
     )
-    if isinstance(refinement.refiner, UNetRefiner):
+    if hasattr(refinement.refiner, "check_grid"):
         refinement.refiner.check_grid(tuple(x.shape[2:]))
 
     def standardized(part):
@@ -221,9 +227,10 @@ def refine_run(
 
     def objective(net, xh_batch, y_batch, epoch):
         xb, hb = refinement.split(xh_batch)
+        context = refinement.context(xb, hb)
         loss, _ = unrolled_loss(
             refinement.refiner,
-            xb,
+            context,
             hb,
             y_batch,
             alpha=refinement.alpha,
@@ -233,10 +240,11 @@ def refine_run(
                 epoch, spec.warmup_epochs, spec.fixed_point_weight
             ),
             truncate=spec.truncate,
+            form=refinement.form,
         )
         if spec.contraction_weight > 0:
             loss = loss + spec.contraction_weight * contraction_penalty(
-                refinement.refiner, xb, hb, refinement.alpha, spec.q_max
+                refinement.refiner, context, hb, refinement.alpha, spec.q_max, form=refinement.form
             )
         return loss
 
@@ -246,7 +254,7 @@ def refine_run(
         refinement,
         _model_record(spec, c_in, c_out),
         batches.to(device),
-        {str(data.resolution): standardized(data.test)},
+        {str(data.resolution): standardized(data.val or data.test)},
         train_config,
         run_dir,
         device=device,
@@ -311,10 +319,16 @@ def load_refined_operator(run_dir: str | os.PathLike, base: torch.nn.Module) -> 
     return RefinedOperator(base, refinement).eval()
 
 
-def iterates_on(model: RefinedOperator, x: torch.Tensor, steps: int) -> list[torch.Tensor]:
-    """Iterates h_0 … h_steps on ``x`` (physical units), batched, without gradients."""
+def iterates_on(
+    model: RefinedOperator, x: torch.Tensor, steps: int, device: str = "cpu"
+) -> list[torch.Tensor]:
+    """Iterates h_0 … h_steps on ``x`` (physical units, on the CPU), batched on ``device``,
+    without gradients."""
+    model = model.to(device)
     with torch.no_grad():
-        chunks = [model.iterates(xb, steps) for xb in x.split(32)]
+        chunks = [
+            [h.cpu() for h in model.iterates(xb.to(device), steps)] for xb in x.split(32)
+        ]
     return [torch.cat([c[k] for c in chunks]) for k in range(steps + 1)]
 
 
@@ -322,15 +336,16 @@ def contraction_per_step(
     model: RefinedOperator, x: torch.Tensor, iterates: list[torch.Tensor], samples: int = 4
 ) -> list[float]:
     """q_k = ‖∂T/∂h‖₂ at h_k (standardised units) for the first ``samples`` inputs, where
-    T(h) = h + α·Φθ([x, h]) is the refinement map; power iteration with jvp/vjp."""
+    T is the refinement map; power iteration with jvp/vjp."""
     r = model.refinement
-    xs = x[:samples]
+    device = next(r.parameters()).device
+    xs = x[:samples].to(device)
+    h0 = r.standardize(xs, iterates[0][:samples].to(device))[1]
     out = []
     for h in iterates[:-1]:
-        xz, hz = r.standardize(xs, h[:samples])
-        out.append(
-            contraction_factor(lambda v, xz=xz: refinement_step(r.refiner, xz, v, r.alpha), hz)
-        )
+        xz, hz = r.standardize(xs, h[:samples].to(device))
+        context = r.context(xz, h0)
+        out.append(contraction_factor(lambda v, c=context: r.step(c, v), hz))
     return out
 
 
@@ -341,12 +356,15 @@ def evaluate_refined(
     extra_steps: int | None = None,
     json_path: str | os.PathLike | None = None,
     stop_tol: float = 1e-3,
+    device: str = "cpu",
 ) -> dict[str, Any]:
     """Errors of every iterate h_0 (the base) … h_{K+E} on the base run's test split:
     ``rel_l2`` and ``vrmse`` (per field, then averaged over fields), ``mse``; the error per
     frequency band as a ratio to the base's; the contraction factor q_k; the relative update
     ‖h_{k+1} − h_k‖/‖h_k‖ and ``stop_step``, the first step whose update is below
-    ``stop_tol`` (None if none is). With ``json_path``, writes the report and its plots."""
+    ``stop_tol`` (None if none is). With a validation split, ``val_rel_l2`` per step and
+    ``chosen_step``, the step of least validation error (the choice never sees the test
+    set). With ``json_path``, writes the report and its plots."""
     spec, _ = read_refine_run(run_dir)
     spec = replace(spec, data=data or spec.data)
     if extra_steps is not None:
@@ -355,7 +373,7 @@ def evaluate_refined(
     prepared = refinement_data(spec)
     model = load_refined_operator(run_dir, prepared.base).requires_grad_(False)
     x, _, y = prepared.test
-    hs = iterates_on(model, x, total)
+    hs = iterates_on(model, x, total, device)
     rows = []
     for h in hs:
         rows.append(
@@ -370,6 +388,13 @@ def evaluate_refined(
         float((b - a).norm() / a.norm().clamp_min(1e-30)) for a, b in zip(hs, hs[1:], strict=False)
     ]
     stop = next((k + 1 for k, u in enumerate(updates) if u < stop_tol), None)
+    val_errors = None
+    if prepared.val is not None:
+        xv, _, yv = prepared.val
+        val_errors = [
+            float(relative_l2_per_field(h, yv).mean())
+            for h in iterates_on(model, xv, total, device)
+        ]
     report = {
         "run": str(run_dir),
         "steps": spec.steps,
@@ -380,6 +405,10 @@ def evaluate_refined(
         "update_norm": updates,
         "stop_step": stop,
         "stop_tol": stop_tol,
+        "val_rel_l2": val_errors,
+        "chosen_step": None if val_errors is None else min(
+            range(len(val_errors)), key=val_errors.__getitem__
+        ),
     }
     if json_path is not None:
         path = write_json(json_path, report)

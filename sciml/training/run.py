@@ -36,8 +36,10 @@ class RunSpec:
 
     ``curriculum="mix"``: each training sample is used at one resolution, drawn in the ratios
     ``mix``. ``curriculum="incremental"``: every sample at ``resolutions[s]`` in stage s, the
-    stages splitting the epochs evenly (coarse to fine). The first ``test_fraction`` of the
-    samples is the test set.
+    stages splitting the epochs evenly (coarse to fine). Samples are split by group (a
+    trajectory for time series, a sample otherwise): the first ⌈``test_fraction``·groups⌉
+    groups are the test set, the next ⌈``val_fraction``·groups⌉ the validation set (tracked
+    during training and used for every choice), the rest the training set.
     """
 
     data: str
@@ -46,6 +48,7 @@ class RunSpec:
     curriculum: str = "mix"
     method: str = "stride"
     test_fraction: float = 0.1
+    val_fraction: float = 0.0
     batch_size: int = 16
     task: str = "next-step"
     input_steps: int = 1
@@ -56,6 +59,10 @@ class RunSpec:
             raise ValueError(f"curriculum must be 'mix' or 'incremental', got {self.curriculum!r}")
         if not 0.0 < self.test_fraction < 1.0:
             raise ValueError(f"test_fraction must lie in (0, 1), got {self.test_fraction}")
+        if not 0.0 <= self.val_fraction < 1.0 - self.test_fraction:
+            raise ValueError(
+                f"val_fraction must lie in [0, 1 - test_fraction), got {self.val_fraction}"
+            )
         if not self.resolutions:
             raise ValueError("resolutions must name at least one grid size")
 
@@ -66,6 +73,40 @@ def split_indices(n: int, test_fraction: float) -> tuple[np.ndarray, np.ndarray]
     if not 0 < n_test < n:
         raise ValueError(f"test_fraction {test_fraction} leaves no train or test data of {n}")
     return np.arange(n_test, n), np.arange(n_test)
+
+
+def sample_groups(dataset: FieldDataset) -> np.ndarray:
+    """The group of each sample: its trajectory for trajectory pairs, itself otherwise."""
+    per_group = getattr(dataset.source, "pairs_per_trajectory", 1)
+    return np.arange(len(dataset)) // per_group
+
+
+def split_samples(
+    groups: np.ndarray, test_fraction: float, val_fraction: float = 0.0
+) -> dict[str, np.ndarray]:
+    """{"train", "val", "test"} sample indices with no group on two sides: the first
+    ⌈test_fraction·G⌉ of the G groups (in order of first appearance) are the test set, the
+    next ⌈val_fraction·G⌉ the validation set (empty when val_fraction = 0), the rest train."""
+    groups = np.asarray(groups)
+    order = list(dict.fromkeys(groups.tolist()))
+    n_test = math.ceil(test_fraction * len(order))
+    n_val = math.ceil(val_fraction * len(order))
+    if not (0 < n_test and n_test + n_val < len(order)):
+        raise ValueError(
+            f"test_fraction {test_fraction} and val_fraction {val_fraction} leave no train or "
+            f"test data of {len(order)} groups (trajectories or samples)"
+        )
+    sides = {
+        "test": order[:n_test],
+        "val": order[n_test : n_test + n_val],
+        "train": order[n_test + n_val :],
+    }
+    return {side: np.flatnonzero(np.isin(groups, chosen)) for side, chosen in sides.items()}
+
+
+def run_split(spec: RunSpec, dataset: FieldDataset) -> dict[str, np.ndarray]:
+    """The run's train/val/test sample indices (disjoint by trajectory)."""
+    return split_samples(sample_groups(dataset), spec.test_fraction, spec.val_fraction)
 
 
 def open_run_data(spec: RunSpec) -> FieldDataset:
@@ -155,7 +196,8 @@ def train_run(
 ) -> dict[str, Any]:
     """Train (or resume) the run in ``run_dir``; returns the last epoch's metrics.
 
-    Test errors are tracked at ``eval_resolutions`` (default: the training resolutions).
+    Validation errors (test errors when the spec has no validation set) are tracked at
+    ``eval_resolutions`` (default: the training resolutions).
     A ``run_dir`` holding a different run (data, protocol or model) is refused rather than
     overwritten; the trainer decides which training settings may change on resume (epochs).
 
@@ -232,9 +274,11 @@ def train_run(
                 f"{run_dir} holds another run (differs in {', '.join(differing)}); "
                 "choose another --out"
             )
-    train_idx, test_idx = split_indices(len(dataset), spec.test_fraction)
+    split = run_split(spec, dataset)
+    train_idx = split["train"]
+    tracked = split["val"] if len(split["val"]) else split["test"]
     batches = make_batches(spec, dataset, train_idx, train_config.seed, train_config.epochs)
-    evaluation = test_sets(dataset, test_idx, eval_resolutions or spec.resolutions, spec.method)
+    evaluation = test_sets(dataset, tracked, eval_resolutions or spec.resolutions, spec.method)
     torch.manual_seed(train_config.seed)
     model = build_model(model_config)
     coarsest = dataset.at_resolution(min(spec.resolutions), spec.method)
@@ -277,9 +321,11 @@ def evaluate_run(
     method: str | None = None,
     json_path: str | os.PathLike | None = None,
     device: str = "cpu",
+    side: str = "test",
 ) -> dict[str, Any]:
-    """Test the run's model at each resolution: on its test split, or on every sample of
-    ``data`` when that is another file than the one it was trained on (a benchmark's test file).
+    """Test the run's model at each resolution: on its test split (``side="val"``: its
+    validation split), or on every sample of ``data`` when that is another file than the one it
+    was trained on (a benchmark's test file).
 
     Returns (and with ``json_path`` writes, with a PNG of residual spectra beside it)
     ``{"errors": {res: {mse, rel_l2}}, "swing": max/min mse, "samples": "test split" or "all",
@@ -291,8 +337,12 @@ def evaluate_run(
     own_data = data is None or Path(data).resolve() == Path(spec.data).resolve()
     spec = replace(spec, data=data or spec.data, method=method or spec.method)
     dataset = open_run_data(spec)
+    if side not in ("test", "val"):
+        raise ValueError(f"side must be 'test' or 'val', got {side!r}")
     if own_data:
-        _, test_idx = split_indices(len(dataset), spec.test_fraction)
+        test_idx = run_split(spec, dataset)[side]
+        if not len(test_idx):
+            raise ValueError(f"the run in {run_dir} has no {side} split")
     else:
         test_idx = np.arange(len(dataset))
     sets = test_sets(dataset, test_idx, resolutions or spec.resolutions, spec.method)

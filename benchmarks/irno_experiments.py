@@ -1,0 +1,83 @@
+"""Design choices of the IRNO refiner, each judged on VALIDATION trajectories only.
+
+On a trained base run (the quick benchmark's), every variant of the refiner settings is
+trained for the same number of epochs and scored by its validation relative L2 at K and at
+2K, its worst measured contraction factor q (at the visited steps) and its validation
+high-band error ratio. The benchmark's configuration is the one these numbers justify.
+
+    python -m benchmarks.irno_experiments BASE_RUN --json benchmarks/results/irno-experiments.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_irno import SETTINGS, _refine_spec, _refine_train
+from sciml.core.files import write_json
+from sciml.training.refine_run import evaluate_refined, refine_run
+
+# name: overrides of the quick refiner settings (plus "kind"/"steps" where they change)
+VARIANTS: dict[str, dict[str, Any]] = {
+    "contractive a0.6 L0.5 (chosen)": {},
+    "contractive a0.3 L0.5": {"alpha": 0.3},
+    "contractive a0.6 L0.9": {"lipschitz": 0.9},
+    "contractive a0.6 L0.5 K3": {"steps": 3},
+    "residual a0.2 (anchor form), no penalty": {"kind": "unet"},
+    "residual a0.2, contraction penalty 0.1": {"kind": "unet", "contraction_weight": 0.1},
+    "contractive a0.6 L0.5 lr 1e-3": {"lr": 1e-3},
+}
+
+
+def run_variant(base_run: Path, out: Path, settings: dict[str, Any], epochs: int) -> dict:
+    kind, steps = settings.get("kind"), settings["steps"]
+    spec = _refine_spec(base_run, settings, kind=kind, steps=steps)
+    spec = replace(spec, extra_steps=steps)
+    tic = time.perf_counter()
+    refine_run(spec, out, _refine_train(settings, epochs), progress=False)
+    seconds = time.perf_counter() - tic
+    report = evaluate_refined(out)
+    val = report["val_rel_l2"]
+    return {
+        "settings": {k: settings[k] for k in sorted(settings) if k != "epochs"},
+        "epochs": epochs,
+        "val_base": val[0],
+        "val_at_k": val[steps],
+        "val_at_2k": val[-1],
+        "val_reduction_at_k": 1 - val[steps] / val[0],
+        "val_best_step": report["chosen_step"],
+        "q_max": max(report["q"]),
+        "q_bound": spec.refiner.contraction_bound(),
+        "train_seconds": seconds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("base_run")
+    parser.add_argument("--json", required=True)
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--work", default=".sciml-bench/irno-experiments")
+    parser.add_argument("--only", help="comma-separated variant numbers (0-based)")
+    args = parser.parse_args()
+    quick = SETTINGS["quick"]["refine"]
+    numbered = list(enumerate(VARIANTS.items()))
+    if args.only:
+        numbered = [numbered[int(i)] for i in args.only.split(",")]
+    for i, (name, overrides) in numbered:
+        settings = {"kind": "contractive", **quick, **overrides}
+        row = run_variant(Path(args.base_run), Path(args.work) / f"v{i}", settings, args.epochs)
+        print(name, {k: row[k] for k in ("val_at_k", "val_at_2k", "q_max")}, flush=True)
+        path = Path(args.json)
+        table = json.loads(path.read_text()) if path.exists() else {"variants": {}}
+        table["base_run"] = args.base_run
+        table["variants"][name] = row
+        write_json(path, table)
+
+
+if __name__ == "__main__":
+    main()
