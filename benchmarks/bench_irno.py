@@ -38,6 +38,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from sciml.data.pde.store import generate_dataset
+from sciml.operators.models import to_device
 from sciml.operators.refiner import RefinerConfig
 from sciml.training.losses import relative_l2_per_field
 from sciml.training.refine_run import (
@@ -213,7 +214,7 @@ def matched_width(config, x: torch.Tensor, budget: int, widths=range(16, 257, 8)
 
 def seconds_per_sample(model, x: torch.Tensor, device: str, repeats: int = 5) -> float:
     """Median wall time of a forward pass on the batch ``x``, divided by its size."""
-    model = model.to(device).eval()
+    model = to_device(model, device).eval()
     x = x.to(device)
     times = []
     with torch.no_grad():

@@ -52,3 +52,25 @@ def count_parameters(model: torch.nn.Module, trainable_only: bool = True) -> int
         for p in model.parameters()
         if p.requires_grad or not trainable_only
     )
+
+
+def to_device(model: torch.nn.Module, device: str | torch.device) -> torch.nn.Module:
+    """``model.to(device)``, also dropping the positional grids that neuraloperator's embeddings
+    cache as plain attributes (``.to`` does not move them, so a model called once on the CPU
+    would otherwise fail on a GPU at the same resolution).
+
+    Examples
+    --------
+    >>> import torch
+    >>> config = OperatorConfig("fno", 1, 1, (4, 4), hidden_channels=4, n_layers=1)
+    >>> model = build_operator(config)
+    >>> _ = model(torch.zeros(1, 1, 8, 8))  # caches the 8×8 grid on the CPU
+    >>> model = to_device(model, "cpu")
+    >>> [m._grid for m in model.modules() if hasattr(m, "_grid")]
+    [None]
+    """
+    model = model.to(device)
+    for module in model.modules():
+        if getattr(module, "_grid", None) is not None:
+            module._grid, module._res = None, None
+    return model

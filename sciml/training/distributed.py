@@ -18,6 +18,8 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from sciml.operators.models import to_device
+
 T = TypeVar("T")
 
 ENV_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
@@ -94,7 +96,7 @@ def cleanup() -> None:
 def wrap_model(model: nn.Module, device: torch.device | str) -> nn.Module:
     """``model`` on ``device`` inside :class:`DistributedDataParallel` (rank 0's weights win)."""
     device = torch.device(device)
-    model = model.to(device)
+    model = to_device(model, device)
     ids = [device.index] if device.type == "cuda" else None
     return DistributedDataParallel(model, device_ids=ids)
 

@@ -23,6 +23,7 @@ from sciml.diagnostics.bands import band_ratios
 from sciml.diagnostics.contraction import contraction_factor
 from sciml.diagnostics.irno_plots import plot_refinement
 from sciml.operators.irno import RefinedOperator, Refinement, check_steps
+from sciml.operators.models import to_device
 from sciml.operators.normalization import channel_stats
 from sciml.operators.refiner import RefinerConfig
 from sciml.training.irno_loss import contraction_penalty, fixed_point_warmup, unrolled_loss
@@ -324,7 +325,7 @@ def iterates_on(
 ) -> list[torch.Tensor]:
     """Iterates h_0 … h_steps on ``x`` (physical units, on the CPU), batched on ``device``,
     without gradients."""
-    model = model.to(device)
+    model = to_device(model, device)
     with torch.no_grad():
         chunks = [
             [h.cpu() for h in model.iterates(xb.to(device), steps)] for xb in x.split(32)

@@ -22,7 +22,7 @@ from sciml.core.files import write_json
 from sciml.data.pde.dataset import FieldDataset
 from sciml.data.pde.store import open_dataset
 from sciml.operators.config import OperatorConfig
-from sciml.operators.models import build_operator
+from sciml.operators.models import build_operator, to_device
 from sciml.operators.normalization import Normalized
 from sciml.training.multires import IncrementalBatches, MultiResolutionBatches
 from sciml.training.trainer import TrainConfig, Trainer, evaluate, load_checkpoint
@@ -310,7 +310,7 @@ def load_run_model(run_dir: str | os.PathLike, device: str = "cpu") -> Normalize
     state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE, model_config=model_config.to_dict())
     model = build_model(model_config)
     model.load_state_dict(state["model"])
-    return model.to(device).eval()
+    return to_device(model, device).eval()
 
 
 def evaluate_run(

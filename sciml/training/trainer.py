@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from sciml.core.constants import CHECKPOINT_FILE, METRICS_FILE
 from sciml.core.files import save_torch, write_text
+from sciml.operators.models import to_device
 from sciml.training import distributed as ddp
 from sciml.training.losses import LOSSES
 
@@ -332,7 +333,7 @@ class Trainer:
         if not isinstance(eval_sets, Mapping):
             raise TypeError(f"eval_sets must be a dict {{key: (X, Y)}}, got {type(eval_sets)}")
         self.device = torch.device(device)
-        self.model = model.to(self.device)
+        self.model = to_device(model, self.device)
         self.model_config = _json_normal(model_config, "model_config")
         self.batches = batches.to(self.device) if hasattr(batches, "to") else batches
         self.eval_sets = {
