@@ -7,8 +7,12 @@ legal moves to a terminal program and backs its reward up the path:
 a node's N = 1 + Σ n_edge and Q = (v + Σ n_edge·Q_child)/N, with v its own rollout value.
 Selection (unvisited edges first): UCT  Q_c + c·√(ln N / n_e); PUCT Q_c + c·P·√N/(1 + n_e)
 with uniform P; UCD Q_c + c·√(ln N / N_c), N_c the child's visits over all its parents.
-MCTS is the same search on a tree (one node per action path, no merging) with
-Q + c·√(2 ln N / n).
+MCTS is the same search on a tree (one node per action path, no merging) with the same
+selection rule and constant: on a tree N_c = n_e, so UCD and UCT coincide there.
+
+Cost is counted alike for every search: the task caches rewards by canonical key, so
+``evaluations`` are unique interpreter runs and ``eval_seconds`` their time; ``*_to_target``
+give the simulations, evaluations and wall seconds when the target program was first run.
 
 Rewards are deterministic, so a subgraph whose terminal programs are all evaluated is *solved*:
 its value is the exact best reward below it, and selection skips it. At the root, LUCB
@@ -81,6 +85,10 @@ class SearchResult:
     nodes: int
     merged_nodes: int
     evaluations: int
+    eval_seconds: float = 0.0
+    simulations_to_target: int | None = None
+    evaluations_to_target: int | None = None
+    seconds_to_target: float | None = None
     history: list[tuple[int, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -92,6 +100,10 @@ class SearchResult:
             "nodes": self.nodes,
             "merged_nodes": self.merged_nodes,
             "evaluations": self.evaluations,
+            "eval_seconds": self.eval_seconds,
+            "simulations_to_target": self.simulations_to_target,
+            "evaluations_to_target": self.evaluations_to_target,
+            "seconds_to_target": self.seconds_to_target,
             "program": str(self.program),
         }
 
@@ -150,6 +162,7 @@ class _Search:
         self.table: dict[tuple[int, int], _Node] = {}
         self.nodes = 0
         self.simulations = 0
+        self.target_simulations: int | None = None
         self.best = 0.0
         self.history: list[tuple[int, float]] = []
         self.pool = None
@@ -206,8 +219,6 @@ class _Search:
         q = child.q - edge.pending / n_edge  # a pending visit counts as a loss
         n_node = max(1, node.n_total + sum(e.pending for e in node.edges))
         c = self.config.c
-        if self.config.search == "mcts":
-            return q + c * math.sqrt(2.0 * math.log(n_node) / n_edge)
         if self.config.selection == "uct":
             return q + c * math.sqrt(math.log(n_node) / n_edge)
         if self.config.selection == "puct":
@@ -255,6 +266,8 @@ class _Search:
             if node.solved is None and all(e.child.solved is not None for e in node.edges):
                 node.solved = max(e.child.solved for e in node.edges)
         self.simulations += 1
+        if self.target_simulations is None and self.task.target_evaluation is not None:
+            self.target_simulations = self.simulations
         if value > self.best:
             self.best = value
         self.history.append((self.simulations, self.best))
@@ -370,16 +383,31 @@ def search_stage(task: Task, config: SearchConfig | None = None, seed: int = 0) 
         merged_nodes=merged,
         evaluations=task.evaluations,
         history=search.history,
+        **_target_cost(task, search.target_simulations, start),
     )
+
+
+def _target_cost(task: Task, simulations: int | None, start: float) -> dict:
+    if task.target_evaluation is None:
+        return {"eval_seconds": task.eval_seconds}
+    return {
+        "eval_seconds": task.eval_seconds,
+        "simulations_to_target": simulations,
+        "evaluations_to_target": task.target_evaluation,
+        "seconds_to_target": task.target_clock - start,
+    }
 
 
 def _random_search(task: Task, config: SearchConfig, seed: int, start: float) -> SearchResult:
     best, best_program, best_at = -1.0, task.root, 0
     history = []
     seen: set[int] = set()
+    target_at = None
     for i in range(config.budget):
         value, program = _rollout(task, task.root, 0, [seed, 0, i, 1])
         seen.add(task.key(program))
+        if target_at is None and task.target_evaluation is not None:
+            target_at = i + 1
         if value > best:
             best, best_program, best_at = value, program, i + 1
         history.append((i + 1, best))
@@ -393,4 +421,5 @@ def _random_search(task: Task, config: SearchConfig, seed: int, start: float) ->
         merged_nodes=0,
         evaluations=task.evaluations,
         history=history,
+        **_target_cost(task, target_at, start),
     )

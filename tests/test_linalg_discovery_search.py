@@ -37,6 +37,21 @@ def test_mcgs_merges_and_needs_fewer_simulations_than_mcts():
     assert graph.nodes < tree.nodes and graph.simulations < tree.simulations
 
 
+@pytest.mark.parametrize("search", ["mcgs", "mcts", "random"])
+def test_cost_counts_unique_interpreter_runs_and_time_to_target(search):
+    stage = SMALL["psd-residual"]
+    task = Task(stage, 42)
+    result = search_stage(task, SearchConfig(search=search, budget=400), seed=42)
+    assert result.found
+    assert result.evaluations == len(task._rewards) == task.evaluations
+    target_key = task.key(task.canonical(stage.target))
+    runs_before_target = list(task._rewards).index(target_key) + 1
+    assert result.evaluations_to_target == runs_before_target
+    assert 1 <= result.simulations_to_target <= result.simulations or search == "random"
+    assert 0 < result.eval_seconds < result.seconds
+    assert 0 < result.seconds_to_target <= result.seconds
+
+
 def test_random_search_finds_the_single_insertion_stage():
     stage = SMALL["lowcond-gradient"]
     result = search_stage(Task(stage, 42), SearchConfig(search="random", budget=300), seed=1)
