@@ -15,12 +15,15 @@ Cost is counted alike for every search: the task caches rewards by canonical key
 give the simulations, evaluations and wall seconds when the target program was first run.
 
 Rewards are deterministic, so a subgraph whose terminal programs are all evaluated is *solved*:
-its value is the exact best reward below it, and selection skips it. At the root, LUCB
-(leader = best value, challenger = best upper bound among the others, Hoeffding radii) stops
-the search once their bounds separate, or once the root is solved (the reference's rule to stop
-when every value is 0 is left out: with sparse rewards it stops before the target is seen).
-The driver then commits to the best root edge, keeps the
-subgraph below it, and searches again, until the stage's insertion budget is used.
+its exact best reward below is known, and selection skips it. At the root, LUCB on the mean
+values Q (leader = best Q, challenger = best upper bound among the others, Hoeffding radii, 0
+for a solved edge) stops the search once their bounds separate, or once the root is solved (the
+reference's rule to stop when every value is 0 is left out: with sparse rewards it stops before
+the target is seen). Means are compared with means only: a solved edge's exact maximum against
+an open edge's mean bound stopped the search before the target was seen. The driver then
+commits to the root edge below which the best reward was seen (ties: best Q), so the best
+program seen stays reachable, keeps the subgraph below it, and searches again, until the
+stage's insertion budget is used.
 
 Rollouts can run in a process pool: leaves are picked in batches (virtual visits keep a batch
 apart) and each rollout draws from its own stream (seed, step, simulation), so the same seed
@@ -109,7 +112,9 @@ class SearchResult:
 
 
 class _Node:
-    __slots__ = ("program", "key", "depth", "edges", "n_total", "q", "v", "parents", "solved")
+    __slots__ = (
+        "program", "key", "depth", "edges", "n_total", "q", "v", "parents", "solved", "best"
+    )
 
     def __init__(self, program: Program, key: int, depth: int) -> None:
         self.program, self.key, self.depth = program, key, depth
@@ -119,6 +124,7 @@ class _Node:
         self.v = 0.0
         self.parents = 0
         self.solved: float | None = None  # exact best reward below, once known
+        self.best = 0.0  # best reward seen below
 
 
 class _Edge:
@@ -250,6 +256,7 @@ class _Search:
         return path, node
 
     def _backup(self, path: list, leaf: _Node, value: float) -> None:
+        leaf.best = max(leaf.best, value)
         if self._terminal(leaf):
             leaf.solved = value
             leaf.q, leaf.v = value, value
@@ -260,6 +267,7 @@ class _Search:
         for node, edge in reversed(path):
             edge.pending -= 1
             edge.n += 1
+            node.best = max(node.best, value)
             n = 1 + sum(e.n for e in node.edges)
             node.n_total = n
             node.q = (node.v + sum(e.n * e.child.q for e in node.edges)) / n
@@ -300,7 +308,7 @@ class _Search:
 
     # root decision -----------------------------------------------------------------------
     def _value(self, edge: _Edge) -> float:
-        return edge.child.solved if edge.child.solved is not None else edge.child.q
+        return edge.child.q
 
     def _radius(self, edge: _Edge, visits: int) -> float:
         if edge.child.solved is not None:
@@ -347,8 +355,13 @@ class _Search:
             used += len(root_edges)
 
     def commit(self) -> None:
-        edge = max(self.root.edges, key=self._value)
-        self.root = edge.child
+        """Move the root to the child below which the best reward was seen (then best mean)."""
+
+        def key(edge: _Edge) -> tuple[float, float]:
+            child = edge.child
+            return max(child.best, child.solved or 0.0), child.q
+
+        self.root = max(self.root.edges, key=key).child
 
 
 def search_stage(task: Task, config: SearchConfig | None = None, seed: int = 0) -> SearchResult:
