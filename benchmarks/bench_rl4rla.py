@@ -167,6 +167,74 @@ def property_check(quick: bool) -> dict[str, Any]:
     return {**steps, **programs, "seconds": time.perf_counter() - start, "exceptions": 0}
 
 
+UNSEEN_SEEDS = tuple(range(100, 120))
+
+
+def _path_job(job: tuple[str, int]) -> dict[str, Any]:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from linalg_discovery.discover import discover
+
+    path, seed = job
+    result = discover(path, "mcgs", seed, m=M, n=N)
+    return {
+        "path": path,
+        "seed": seed,
+        "found": result.found,
+        "stages": [
+            {
+                "stage": name,
+                "found": r.found,
+                "simulations": r.simulations,
+                "evaluations": r.evaluations,
+                "seconds": r.seconds,
+            }
+            for name, r in result.stages
+        ],
+    }
+
+
+def robustness(seeds: tuple[int, ...] = UNSEEN_SEEDS, progress: bool = True) -> dict[str, Any]:
+    """MCGS on every path for seeds the search table never uses: how many find every stage,
+    and each stage's simulations against its budget (20000 per inserted instruction)."""
+    from linalg_discovery.curriculum import PATH_NAMES, stages
+
+    start = time.perf_counter()
+    jobs = [(path, seed) for seed in seeds for path in PATH_NAMES]
+    with ProcessPoolExecutor(2) as pool:
+        rows = list(tqdm(pool.map(_path_job, jobs), total=len(jobs), disable=not progress))
+    table = stages(M, N)
+    per_stage: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for r in row["stages"]:
+            entry = per_stage.setdefault(
+                r["stage"], {"budget": 20_000 * table[r["stage"]].steps, "simulations": []}
+            )
+            entry["simulations"].append(r["simulations"])
+    for entry in per_stage.values():
+        sims = entry.pop("simulations")
+        entry.update(
+            median=float(np.median(sims)),
+            max=int(max(sims)),
+            max_fraction_of_budget=max(sims) / entry["budget"],
+        )
+    every = [all(r["found"] for r in rows if r["seed"] == seed) for seed in seeds]
+    return {
+        "seeds": list(seeds),
+        "problem_size": [M, N],
+        "seeds_finding_every_stage_of_every_path": int(sum(every)),
+        "failures": [
+            f"{r['path']}/{r['seed']}/{s['stage']}"
+            for r in rows
+            for s in r["stages"]
+            if not s["found"]
+        ],
+        "per_stage_budget_used": per_stage,
+        "runs": rows,
+        "seconds": time.perf_counter() - start,
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+    }
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     names = list(dict.fromkeys(r["stage"] for r in rows))
     by = {(r["stage"], r["search"], r["seed"]): r for r in rows}
@@ -242,3 +310,33 @@ def plot(results: dict[str, Any], path) -> None:
     from linalg_discovery.plots import plot_benchmark
 
     plot_benchmark(results, path)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from sciml.files import write_json
+
+    parser = argparse.ArgumentParser(description="RL4RLA checks run on their own")
+    parser.add_argument("check", choices=("robustness", "property"))
+    parser.add_argument("--json", required=True)
+    parser.add_argument("--steps", type=int, default=100_000, help="property: env steps")
+    parser.add_argument("--programs", type=int, default=10_000, help="property: programs")
+    args = parser.parse_args()
+    if args.check == "robustness":
+        write_json(args.json, robustness())
+    else:
+        from linalg_discovery.fuzz import random_legal_steps, random_programs
+
+        t0 = time.perf_counter()
+        out = {**random_legal_steps(args.steps, seed=0), **random_programs(args.programs, seed=0)}
+        write_json(
+            args.json,
+            {
+                **out,
+                "exceptions": 0,
+                "seconds": time.perf_counter() - t0,
+                "command": f"python -m benchmarks.bench_rl4rla property "
+                f"--steps {args.steps} --programs {args.programs}",
+            },
+        )
