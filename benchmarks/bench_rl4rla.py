@@ -348,6 +348,68 @@ def _median_ratio(by: dict, name: str, key: str) -> float:
     )
 
 
+def _hard_job(job: tuple[str, int, int]) -> list[dict[str, Any]]:
+    """MCGS and MCTS with ``budget`` simulations per insertion, then random search with as
+    many programs as MCGS evaluated; transposition rate = merged nodes / nodes."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from linalg_discovery.curriculum import stages
+    from linalg_discovery.search import SearchConfig, search_stage
+    from linalg_discovery.task import Task
+
+    name, seed, budget = job
+    stage = stages(M, N)[name]
+    rows = []
+    for search in ("mcgs", "mcts", "random"):
+        if search == "random":
+            budget = max(rows[0]["evaluations"], 1)
+        result = search_stage(Task(stage, seed), SearchConfig(search=search, budget=budget), seed)
+        row = {
+            "stage": name,
+            "search": search,
+            "seed": seed,
+            "budget": budget,
+            "depth": stage.steps,
+        }
+        row.update(result.to_dict(), transposition_rate=result.merged_nodes / result.nodes)
+        rows.append(row)
+    return rows
+
+
+def hard_stages(
+    seeds: tuple[int, ...] = (42,), budget: int = 2000, progress: bool = True
+) -> dict[str, Any]:
+    """Every hard stage with MCGS, MCTS (``budget`` simulations per insertion) and random
+    search at MCGS's evaluation count, per seed; medians of the MCTS/MCGS ratios."""
+    from linalg_discovery.curriculum import HARD_STAGES
+
+    start = time.perf_counter()
+    jobs = [(name, seed, budget) for name in HARD_STAGES for seed in seeds]
+    with ProcessPoolExecutor(2) as pool:
+        rows = [
+            r
+            for rs in tqdm(pool.map(_hard_job, jobs), total=len(jobs), disable=not progress)
+            for r in rs
+        ]
+    by = {(r["stage"], r["search"], r["seed"]): r for r in rows}
+    keys = [(name, seed) for name in HARD_STAGES for seed in seeds]
+
+    def ratio(key: str) -> float:
+        return float(
+            np.median([by[n, "mcts", s][key] / max(by[n, "mcgs", s][key], 1e-12) for n, s in keys])
+        )
+
+    return {
+        "seeds": list(seeds),
+        "budget_per_insertion": budget,
+        "found": {s: sum(by[n, s, sd]["found"] for n, sd in keys) for s in SEARCHES},
+        "runs_per_search": len(keys),
+        "mcts_over_mcgs_median": {k: ratio(k) for k in ("evaluations", "seconds", "simulations")},
+        "runs": rows,
+        "seconds": time.perf_counter() - start,
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+    }
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     names = list(dict.fromkeys(r["stage"] for r in rows))
     by = {(r["stage"], r["search"], r["seed"]): r for r in rows}
@@ -438,13 +500,18 @@ if __name__ == "__main__":
     from sciml.files import write_json
 
     parser = argparse.ArgumentParser(description="RL4RLA checks run on their own")
-    parser.add_argument("check", choices=("robustness", "property"))
+    parser.add_argument("check", choices=("robustness", "property", "hard"))
+    parser.add_argument("--seeds", default="42", help="hard: comma-separated seeds")
+    parser.add_argument("--budget", type=int, default=2000, help="hard: simulations per insertion")
     parser.add_argument("--json", required=True)
     parser.add_argument("--steps", type=int, default=100_000, help="property: env steps")
     parser.add_argument("--programs", type=int, default=10_000, help="property: programs")
     args = parser.parse_args()
     if args.check == "robustness":
         write_json(args.json, robustness())
+    elif args.check == "hard":
+        seeds = tuple(int(s) for s in args.seeds.split(","))
+        write_json(args.json, hard_stages(seeds, args.budget))
     else:
         from linalg_discovery.fuzz import random_legal_steps, random_programs
 
