@@ -8,6 +8,7 @@ stage starts from the previous stage's hand-written target (as in RL4RLA). Paths
 reference's preconditioned gradient step by CG steps right-preconditioned by the sketched R
 (Blendenpik/LSRN, which the reference does not reach); ``sketch-and-solve``,
 ``sketch-and-project`` (block Kaczmarz) and ``newton-sketch`` (logistic regression) branch off.
+:data:`HARD_STAGES` are off the paths: their targets are 4–5 insertions from their starts.
 """
 
 from __future__ import annotations
