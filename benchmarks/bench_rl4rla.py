@@ -22,6 +22,11 @@ SciPy's LSQR, plain and on AR⁻¹ with a sketched R. Median of 5 rounds (9 in f
 LSQR 1 or 3), the methods timed in turn each round. Run it with OMP_NUM_THREADS=1 for
 single-threaded BLAS (the JSON records the setting).
 
+Checks run on their own (``python -m benchmarks.bench_rl4rla CHECK --json FILE``):
+``robustness`` (MCGS on every path for seeds 100–119), ``hard`` (the hard stages with MCGS,
+MCTS and random search at MCGS's evaluation count), ``solver`` (``solvers.lstsq`` against the
+LAPACK paths on 100000×500, 20000×200 and a sparse 200000×1000 matrix) and ``property``.
+
 Property check: random legal environment steps and random programs through the interpreter
 (2000 steps and 2000 programs in ``--quick``, 10⁵ steps and 10⁴ programs in full mode).
 Full mode also raises the random-search budget from 1000 to 20000 programs per stage.
