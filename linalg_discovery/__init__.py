@@ -6,7 +6,9 @@ canonical form (:mod:`~linalg_discovery.canonical`) and grown by a legal-action 
 (:mod:`~linalg_discovery.grammar`) through a curriculum (:mod:`~linalg_discovery.curriculum`);
 searched by Monte Carlo Graph Search (:mod:`~linalg_discovery.search`) or through the gymnasium
 environment ``linalg_discovery/RLADiscovery-v0`` (:class:`~linalg_discovery.env.RLAEnv`), and
-exported as NumPy source (:mod:`~linalg_discovery.export`).
+exported as NumPy source (:mod:`~linalg_discovery.export`). The discovered
+sketch-and-precondition least-squares solver is callable as
+:func:`linalg_discovery.solvers.lstsq`.
 """
 
 from __future__ import annotations

@@ -7,16 +7,23 @@ legal moves to a terminal program and backs its reward up the path:
 a node's N = 1 + Σ n_edge and Q = (v + Σ n_edge·Q_child)/N, with v its own rollout value.
 Selection (unvisited edges first): UCT  Q_c + c·√(ln N / n_e); PUCT Q_c + c·P·√N/(1 + n_e)
 with uniform P; UCD Q_c + c·√(ln N / N_c), N_c the child's visits over all its parents.
-MCTS is the same search on a tree (one node per action path, no merging) with
-Q + c·√(2 ln N / n).
+MCTS is the same search on a tree (one node per action path, no merging) with the same
+selection rule and constant: on a tree N_c = n_e, so UCD and UCT coincide there.
+
+Cost is counted alike for every search: the task caches rewards by canonical key, so
+``evaluations`` are unique interpreter runs and ``eval_seconds`` their time; ``*_to_target``
+give the simulations, evaluations and wall seconds when the target program was first run.
 
 Rewards are deterministic, so a subgraph whose terminal programs are all evaluated is *solved*:
-its value is the exact best reward below it, and selection skips it. At the root, LUCB
-(leader = best value, challenger = best upper bound among the others, Hoeffding radii) stops
-the search once their bounds separate, or once the root is solved (the reference's rule to stop
-when every value is 0 is left out: with sparse rewards it stops before the target is seen).
-The driver then commits to the best root edge, keeps the
-subgraph below it, and searches again, until the stage's insertion budget is used.
+its exact best reward below is known, and selection skips it. At the root, LUCB on the mean
+values Q (leader = best Q, challenger = best upper bound among the others, Hoeffding radii, 0
+for a solved edge) stops the search once their bounds separate, or once the root is solved (the
+reference's rule to stop when every value is 0 is left out: with sparse rewards it stops before
+the target is seen). Means are compared with means only: a solved edge's exact maximum against
+an open edge's mean bound stopped the search before the target was seen. The driver then
+commits to the root edge below which the best reward was seen (ties: best Q), so the best
+program seen stays reachable, keeps the subgraph below it, and searches again, until the
+stage's insertion budget is used.
 
 Rollouts can run in a process pool: leaves are picked in batches (virtual visits keep a batch
 apart) and each rollout draws from its own stream (seed, step, simulation), so the same seed
@@ -82,6 +89,10 @@ class SearchResult:
     nodes: int
     merged_nodes: int
     evaluations: int
+    eval_seconds: float = 0.0
+    simulations_to_target: int | None = None
+    evaluations_to_target: int | None = None
+    seconds_to_target: float | None = None
     history: list[tuple[int, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -93,12 +104,18 @@ class SearchResult:
             "nodes": self.nodes,
             "merged_nodes": self.merged_nodes,
             "evaluations": self.evaluations,
+            "eval_seconds": self.eval_seconds,
+            "simulations_to_target": self.simulations_to_target,
+            "evaluations_to_target": self.evaluations_to_target,
+            "seconds_to_target": self.seconds_to_target,
             "program": str(self.program),
         }
 
 
 class _Node:
-    __slots__ = ("program", "key", "depth", "edges", "n_total", "q", "v", "parents", "solved")
+    __slots__ = (
+        "program", "key", "depth", "edges", "n_total", "q", "v", "parents", "solved", "best"
+    )
 
     def __init__(self, program: Program, key: int, depth: int) -> None:
         self.program, self.key, self.depth = program, key, depth
@@ -108,6 +125,7 @@ class _Node:
         self.v = 0.0
         self.parents = 0
         self.solved: float | None = None  # exact best reward below, once known
+        self.best = 0.0  # best reward seen below
 
 
 class _Edge:
@@ -151,6 +169,7 @@ class _Search:
         self.table: dict[tuple[int, int], _Node] = {}
         self.nodes = 0
         self.simulations = 0
+        self.target_simulations: int | None = None
         self.best = 0.0
         self.history: list[tuple[int, float]] = []
         self.pool = None
@@ -207,8 +226,6 @@ class _Search:
         q = child.q - edge.pending / n_edge  # a pending visit counts as a loss
         n_node = max(1, node.n_total + sum(e.pending for e in node.edges))
         c = self.config.c
-        if not self.merge:  # MCTS
-            return q + c * math.sqrt(2.0 * math.log(n_node) / n_edge)
         if self.config.selection == "uct":
             return q + c * math.sqrt(math.log(n_node) / n_edge)
         if self.config.selection == "puct":
@@ -240,6 +257,7 @@ class _Search:
         return path, node
 
     def _backup(self, path: list, leaf: _Node, value: float) -> None:
+        leaf.best = max(leaf.best, value)
         if self._terminal(leaf):
             leaf.solved = value
             leaf.q, leaf.v = value, value
@@ -250,12 +268,15 @@ class _Search:
         for node, edge in reversed(path):
             edge.pending -= 1
             edge.n += 1
+            node.best = max(node.best, value)
             n = 1 + sum(e.n for e in node.edges)
             node.n_total = n
             node.q = (node.v + sum(e.n * e.child.q for e in node.edges)) / n
             if node.solved is None and all(e.child.solved is not None for e in node.edges):
                 node.solved = max(e.child.solved for e in node.edges)
         self.simulations += 1
+        if self.target_simulations is None and self.task.target_evaluation is not None:
+            self.target_simulations = self.simulations
         if value > self.best:
             self.best = value
         self.history.append((self.simulations, self.best))
@@ -288,7 +309,7 @@ class _Search:
 
     # root decision -----------------------------------------------------------------------
     def _value(self, edge: _Edge) -> float:
-        return edge.child.solved if edge.child.solved is not None else edge.child.q
+        return edge.child.q
 
     def _radius(self, edge: _Edge, visits: int) -> float:
         if edge.child.solved is not None:
@@ -335,8 +356,13 @@ class _Search:
             used += len(root_edges)
 
     def commit(self) -> None:
-        edge = max(self.root.edges, key=self._value)
-        self.root = edge.child
+        """Move the root to the child below which the best reward was seen (then best mean)."""
+
+        def key(edge: _Edge) -> tuple[float, float]:
+            child = edge.child
+            return max(child.best, child.solved or 0.0), child.q
+
+        self.root = max(self.root.edges, key=key).child
 
 
 def search_stage(task: Task, config: SearchConfig | None = None, seed: int = 0) -> SearchResult:
@@ -374,7 +400,19 @@ def tree_search(task: Task, config: SearchConfig, seed: int, *, merge: bool) -> 
         merged_nodes=merged,
         evaluations=task.evaluations,
         history=search.history,
+        **_target_cost(task, search.target_simulations, start),
     )
+
+
+def _target_cost(task: Task, simulations: int | None, start: float) -> dict:
+    if task.target_evaluation is None:
+        return {"eval_seconds": task.eval_seconds}
+    return {
+        "eval_seconds": task.eval_seconds,
+        "simulations_to_target": simulations,
+        "evaluations_to_target": task.target_evaluation,
+        "seconds_to_target": task.target_clock - start,
+    }
 
 
 def random_search(task: Task, config: SearchConfig, seed: int) -> SearchResult:
@@ -383,9 +421,12 @@ def random_search(task: Task, config: SearchConfig, seed: int) -> SearchResult:
     best, best_program, best_at = -1.0, task.root, 0
     history = []
     seen: set[int] = set()
+    target_at = None
     for i in range(config.budget):
         value, program = _rollout(task, task.root, 0, [seed, 0, i, 1])
         seen.add(task.key(program))
+        if target_at is None and task.target_evaluation is not None:
+            target_at = i + 1
         if value > best:
             best, best_program, best_at = value, program, i + 1
         history.append((i + 1, best))
@@ -399,6 +440,7 @@ def random_search(task: Task, config: SearchConfig, seed: int) -> SearchResult:
         merged_nodes=0,
         evaluations=task.evaluations,
         history=history,
+        **_target_cost(task, target_at, start),
     )
 
 

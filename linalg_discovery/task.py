@@ -3,6 +3,7 @@ canonical programs, structural keys, and a cached reward of terminal programs.""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from linalg_discovery.canonical import eliminate_dead_code, program_key
@@ -27,12 +28,20 @@ class Move:
 class Task:
     """Search problem of ``stage`` on ``problem`` (built from ``seed`` when not given).
     ``moves_cache`` may be shared between tasks of the same stage (moves do not depend on the
-    problem)."""
+    problem).
+
+    Every search pays for interpreter runs the same way: a reward is cached by canonical key,
+    so ``evaluations`` counts unique programs run and ``eval_seconds`` their interpreter time;
+    ``target_evaluation`` / ``target_clock`` record the evaluation count and
+    ``time.perf_counter()`` when the stage's target was first run (``None`` until then)."""
 
     stage: Stage
     seed: int = 0
     problem: Problem | None = None
     evaluations: int = 0
+    eval_seconds: float = 0.0
+    target_evaluation: int | None = None
+    target_clock: float | None = None
     _rewards: dict[int, float] = field(default_factory=dict, repr=False)
     moves_cache: dict[int, list[Move]] = field(default_factory=dict, repr=False)
 
@@ -43,6 +52,7 @@ class Task:
             raise ValueError(f"seed must be non-negative, got {self.seed}")
         if self.problem is None:
             self.problem = self.stage.problem(self.seed)
+        self._target_key = self.key(self.canonical(self.stage.target))
 
     @property
     def root(self) -> Program:
@@ -82,6 +92,7 @@ class Task:
         key = key if key is not None else self.key(program)
         if key not in self._rewards:
             self.evaluations += 1
+            start = time.perf_counter()
             ev = self.evaluate(program)
             terms = reward_terms(
                 ev,
@@ -91,8 +102,11 @@ class Task:
                 cost_midpoint=self.stage.cost_midpoint,
             )
             self._rewards[key] = combine(terms, self.stage.weights)
+            self.eval_seconds += time.perf_counter() - start
+            if key == self._target_key and self.target_evaluation is None:
+                self.target_evaluation, self.target_clock = self.evaluations, time.perf_counter()
         return self._rewards[key]
 
     def is_target(self, program: Program) -> bool:
         """Exact match with the stage's target in canonical form."""
-        return self.key(program) == self.key(self.canonical(self.stage.target))
+        return self.key(program) == self._target_key

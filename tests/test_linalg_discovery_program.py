@@ -346,3 +346,27 @@ def test_every_stage_target_is_reachable_by_legal_moves():
                 if last or not Counter(i for _, _, i in m.child.instructions()) - wanted
             }
         assert task.key(target_program) in frontier, stage.name
+
+
+def test_hard_stages_are_four_to_five_insertions_and_their_target_beats_the_exact_factor():
+    from linalg_discovery.curriculum import HARD_STAGES, NEWTON_FACTOR, PRECONDITIONER, _p
+    from linalg_discovery.task import Task
+
+    table = stages(1000, 20)
+    for name in HARD_STAGES:
+        stage = table[name]
+        task = Task(stage, 0)
+        added = len(list(task.canonical(stage.target).instructions())) - len(
+            list(task.root.instructions())
+        )
+        assert 3 <= added <= 6 and stage.steps == added, name
+        assert task.reward(stage.target) > task.reward(task.root) + 0.2, name
+    # the unsketched preconditioner / full Newton step is in the space and scores lower
+    precond = table["hard-sketch-and-precondition"]
+    exact = _p(PRECONDITIONER, precond.start.forward, precond.target.update)
+    task = Task(precond, 0)
+    assert task.reward(precond.target) > task.reward(exact)
+    newton = table["hard-newton-sketch"]
+    full = _p((), newton.start.forward + NEWTON_FACTOR, newton.start.update)
+    task = Task(newton, 0)
+    assert task.reward(newton.target) > task.reward(full)

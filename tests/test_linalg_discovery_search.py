@@ -37,6 +37,29 @@ def test_mcgs_merges_and_needs_fewer_simulations_than_mcts():
     assert graph.nodes < tree.nodes and graph.simulations < tree.simulations
 
 
+@pytest.mark.parametrize("search", ["mcgs", "mcts", "random"])
+def test_cost_counts_unique_interpreter_runs_and_time_to_target(search):
+    stage = SMALL["psd-residual"]
+    task = Task(stage, 42)
+    result = search_stage(task, SearchConfig(search=search, budget=400), seed=42)
+    assert result.found
+    assert result.evaluations == len(task._rewards) == task.evaluations
+    target_key = task.key(task.canonical(stage.target))
+    runs_before_target = list(task._rewards).index(target_key) + 1
+    assert result.evaluations_to_target == runs_before_target
+    assert 1 <= result.simulations_to_target <= result.simulations or search == "random"
+    assert 0 < result.eval_seconds < result.seconds
+    assert 0 < result.seconds_to_target <= result.seconds
+
+
+def test_a_solved_edge_does_not_stop_the_search_before_the_target_is_seen():
+    # seed 7: the subgraph below R1 = A·A is solved (best 0.5) while the mean of the one
+    # below QR(A) is still low; comparing that maximum with a mean bound stopped the search
+    stage = stages(1000, 20)["midcond-preconditioner"]
+    result = search_stage(Task(stage, 7), SearchConfig(), seed=7)
+    assert result.found and result.reward > 0.99
+
+
 def test_random_search_finds_the_single_insertion_stage():
     stage = SMALL["lowcond-gradient"]
     result = search_stage(Task(stage, 42), SearchConfig(search="random", budget=300), seed=1)
