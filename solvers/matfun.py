@@ -224,11 +224,14 @@ def polynomial_error_estimate(
     if threshold is not None:
         band = np.pi * (upper - lower) / (polynomial.degree + 2)
         grid = grid[np.abs(grid - threshold) > band]
-    values = scalar(grid)
-    scale = np.abs(values).max(initial=0.0)
-    if grid.size == 0 or scale == 0.0:
+    if grid.size == 0:
         return 0.0
-    error = np.abs(polynomial.evaluate(grid) - values).max() / scale
+    values = scalar(grid)
+    deviation = np.abs(polynomial.evaluate(grid) - values).max()
+    scale = np.abs(values).max()
+    if scale == 0.0:  # f underflows on the whole interval (exp of a large t·λ)
+        return 0.0 if deviation == 0.0 else float("inf")
+    error = deviation / scale
     return float(error) if np.isfinite(error) else float("inf")
 
 
