@@ -33,6 +33,7 @@ from linalg_discovery.program import (
     Program,
     register_type,
 )
+from linalg_discovery.registration import register_env
 from linalg_discovery.task import Task
 
 MAX_INSTRUCTIONS = 16
@@ -225,3 +226,6 @@ class RLAEnv(gym.Env):
         if self.render_mode == "ansi":
             return str(self._program)
         return None
+
+
+register_env()

@@ -44,6 +44,7 @@ import numpy as np
 from linalg_discovery.program import Program
 from linalg_discovery.searches import SEARCHES, SearchMethod
 from linalg_discovery.task import Task
+from sciml.core.checks import check_choice, check_nonnegative, check_positive
 
 SELECTIONS = ("uct", "puct", "ucd")
 
@@ -65,16 +66,12 @@ class SearchConfig:
 
     def __post_init__(self) -> None:
         SEARCHES.check(self.search, "search")
-        if self.selection not in SELECTIONS:
-            raise ValueError(
-                f"selection must be one of {', '.join(SELECTIONS)}, got {self.selection!r}"
-            )
+        check_choice(self.selection, "selection", SELECTIONS)
         for name in ("budget", "batch", "workers"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not (self.c >= 0 and 0 < self.delta < 1):
-            raise ValueError(f"need c >= 0 and 0 < delta < 1, got c={self.c}, delta={self.delta}")
+            check_positive(getattr(self, name), name, integer=True)
+        check_nonnegative(self.c, "c")
+        if not 0 < check_positive(self.delta, "delta") < 1:
+            raise ValueError(f"delta must be a number in (0, 1), got {self.delta!r}")
 
 
 @dataclass

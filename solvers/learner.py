@@ -23,8 +23,6 @@ interval).
 from __future__ import annotations
 
 import os
-import pickle
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sciml.core.files import save_torch
+from sciml.core.files import load_torch, save_torch
 from solvers.objectives import FUNCTIONS
 
 TASKS = ("precond", "filter", *FUNCTIONS)
@@ -199,17 +197,7 @@ def save_model(model: SpectralNet, path: str | os.PathLike, summary: dict | None
 
 def load_model(path: str | os.PathLike) -> tuple[SpectralNet, dict]:
     """A saved :class:`SpectralNet` (``torch.load(weights_only=True)``) and its summary."""
-    try:
-        payload = torch.load(Path(path), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as err:
-        if zipfile.is_zipfile(path):  # a torch archive whose pickle needs arbitrary objects
-            raise ValueError(
-                f"{path} holds objects other than tensors and is refused for safety"
-            ) from None
-        raise ValueError(f"{path} is not a readable model file (not a torch file)") from err
-    except (RuntimeError, EOFError, OSError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ValueError(f"{path} is not a readable model file: {first}") from None
+    payload = load_torch(path, what="model file")
     try:
         model = SpectralNet(ModelConfig(**payload["config"]))
         model.load_state_dict(payload["state_dict"])

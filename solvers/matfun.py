@@ -8,12 +8,14 @@ SPD A), "exp" exp(−tA), "step" the spectral projector onto eigenvalues below `
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg as spla
 
+from sciml.core.checks import check_positive
 from solvers.linear_operators import (
     CountingOperator,
     check_degree,
@@ -27,13 +29,17 @@ from solvers.recurrences import chebyshev_interpolant, chebyshev_polynomial
 from solvers.registry import get_model, predict
 
 FUNM_METHODS = ("learned", "chebyshev", "lanczos", "krylov")
+KRYLOV_RTOL = 1e-10
+KRYLOV_RESTART = 20
+KRYLOV_MAX_RESTARTS = 20
 
 
 @dataclass(frozen=True)
 class FunmResult:
     """f(A)b in ``x``; ``matvecs`` = probe + application (``setup_matvecs`` the probe's part),
     ``inner_products`` the global reductions the method needed, ``interval`` the polynomial's
-    interval (None for Krylov methods)."""
+    interval (None for Krylov methods), ``error_estimate`` the estimated relative error (see
+    :func:`funm`)."""
 
     x: np.ndarray
     matvecs: int
@@ -41,6 +47,7 @@ class FunmResult:
     inner_products: int
     method: str
     interval: tuple[float, float] | None
+    error_estimate: float = 0.0
 
 
 def scalar_function(f: str, *, t: float = 1.0, threshold: float | None = None):
@@ -66,6 +73,7 @@ def funm(
     seed: int = 0,
     probe_steps: int = 20,
     model_dir=None,
+    rtol: float = 1e-6,
 ) -> FunmResult:
     """f(A)b with A symmetric (SPD for "inv"/"invsqrt"), b of shape (n,) or (n, m).
 
@@ -75,7 +83,13 @@ def funm(
     model starts from, :func:`probe_interval` (Jackson-damped for "step").
     "lanczos": ‖b‖ Q_d f(T_d) e_1 from d Lanczos steps per column (d matvecs, 3d + 1
     reductions).
-    "krylov": ``scipy.sparse.linalg.funm_multiply_krylov`` (rtol 1e-10, restart 20).
+    "krylov": ``scipy.sparse.linalg.funm_multiply_krylov`` (rtol 1e-10 of ‖f(A)b‖, restart 20).
+
+    Every method estimates its relative error and warns (``RuntimeWarning``) above ``rtol``:
+    polynomials by max|p − f| / max|f| on a grid of [min(a, θ_min), u] (outside a band of
+    width π(u − a)/(d + 2) around the threshold for "step"); eigenvalues below the probe's
+    smallest Ritz value θ_min are not seen. Lanczos by ‖x_d − x_{d−1}‖/‖x_d‖; "krylov" when
+    SciPy's restarts run out.
 
     Parameters
     ----------
@@ -99,18 +113,25 @@ def funm(
         Lanczos steps of the probe.
     model_dir : str or os.PathLike, optional
         Folder of retrained models (default: the shipped ones).
+    rtol : float
+        Estimated relative error above which a ``RuntimeWarning`` says the result is inaccurate.
 
     Returns
     -------
     FunmResult
         ``x`` (shaped like ``b``), ``matvecs``, ``setup_matvecs``, ``inner_products``,
-        ``method``, ``interval``.
+        ``method``, ``interval``, ``error_estimate``.
 
     Raises
     ------
     ValueError
-        For a nonsymmetric A, an unknown ``f`` or ``method``, a bad ``t``/``threshold``, or a
-        learned model that does not exist at ``degree``.
+        For a nonsymmetric A, an unknown ``f`` or ``method``, a bad ``t``/``threshold``/``rtol``,
+        or a learned model that does not exist at ``degree``.
+
+    Warns
+    -----
+    RuntimeWarning
+        When the estimated relative error exceeds ``rtol`` (names the estimate and remedies).
 
     Examples
     --------
@@ -138,15 +159,21 @@ def funm(
         raise ValueError(f"t must be a finite positive number, got {t!r}")
     if f == "step" and (threshold is None or not np.isfinite(threshold)):
         raise ValueError(f"f='step' needs a finite threshold, got {threshold!r}")
+    rtol = check_positive(rtol, "rtol")
     scalar = scalar_function(f, t=t, threshold=threshold)
     counter = CountingOperator(operator)
     columns = b.reshape(n, -1)
     if method in ("lanczos", "krylov"):
-        out = np.column_stack(
-            [_krylov(method, counter, col, scalar, degree, f, t, threshold) for col in columns.T]
-        )
+        solved = [
+            _krylov(method, counter, col, scalar, degree, f, t, threshold) for col in columns.T
+        ]
+        out = np.column_stack([x for x, _ in solved])
+        estimate = max(e for _, e in solved)
+        _warn_if_inaccurate(estimate, rtol, f, method, degree)
         reductions = krylov_reductions(degree) * columns.shape[1] if method == "lanczos" else -1
-        return FunmResult(out.reshape(b.shape), counter.matvecs, 0, reductions, method, None)
+        return FunmResult(
+            out.reshape(b.shape), counter.matvecs, 0, reductions, method, None, estimate
+        )
     result = probe(operator, steps=probe_steps, seed=seed)
     if (f in ("inv", "invsqrt") or method == "learned") and result.lower <= 0.0:
         raise ValueError(
@@ -162,7 +189,12 @@ def funm(
     else:
         lower = probe_interval(result)[0]
         coeffs = chebyshev_interpolant(scalar, lower, upper, degree, jackson=f == "step")
-    x = chebyshev_polynomial(coeffs, lower, upper).apply(counter, columns)
+    polynomial = chebyshev_polynomial(coeffs, lower, upper)
+    estimate = polynomial_error_estimate(
+        polynomial, scalar, checked_lower(result, lower), upper, threshold if f == "step" else None
+    )
+    _warn_if_inaccurate(estimate, rtol, f, method, degree)
+    x = polynomial.apply(counter, columns)
     return FunmResult(
         x.reshape(b.shape),
         counter.matvecs + result.matvecs,
@@ -170,6 +202,53 @@ def funm(
         result.reductions,
         method,
         (lower, upper),
+        estimate,
+    )
+
+
+def checked_lower(result: SpectralProbe, lower: float) -> float:
+    """Lower end of the interval on which a polynomial is checked: the probe's θ_min
+    overestimates λ_min, so down to max(θ_min − r, θ_min/2) (r its Ritz residual), or to the
+    polynomial's own lower end a when that is lower."""
+    theta, residual = result.ritz[0], result.residuals[0]
+    return min(lower, max(theta - residual, 0.5 * theta) if theta > 0 else theta)
+
+
+def polynomial_error_estimate(
+    polynomial, scalar, lower: float, upper: float, threshold: float | None = None
+) -> float:
+    """max|p(λ) − f(λ)| / max|f(λ)| over 4097 points of [lower, upper] (Chebyshev-spaced, so
+    the ends are resolved); with ``threshold`` (a jump of f) the points within
+    π(upper − lower)/(d + 2) of it, the resolution of a degree-d expansion, are left out."""
+    grid = 0.5 * (lower + upper) - 0.5 * (upper - lower) * np.cos(np.linspace(0, np.pi, 4097))
+    if threshold is not None:
+        band = np.pi * (upper - lower) / (polynomial.degree + 2)
+        grid = grid[np.abs(grid - threshold) > band]
+    if grid.size == 0:
+        return 0.0
+    values = scalar(grid)
+    deviation = np.abs(polynomial.evaluate(grid) - values).max()
+    scale = np.abs(values).max()
+    if scale == 0.0:  # f underflows on the whole interval (exp of a large t·λ)
+        return 0.0 if deviation == 0.0 else float("inf")
+    error = deviation / scale
+    return float(error) if np.isfinite(error) else float("inf")
+
+
+def _warn_if_inaccurate(estimate: float, rtol: float, f: str, method: str, degree: int) -> None:
+    if estimate <= rtol:
+        return
+    remedy = (
+        "raise max_restarts of the Krylov method or scale A"
+        if method == "krylov"
+        else f"raise degree (now {degree}), scale A so that its spectrum (times t for 'exp') "
+        "is narrower, or use method='krylov'"
+    )
+    warnings.warn(
+        f"funm({f!r}, method={method!r}): estimated relative error {estimate:.2g} exceeds "
+        f"rtol={rtol:.2g}; {remedy}",
+        RuntimeWarning,
+        stacklevel=3,
     )
 
 
@@ -180,18 +259,57 @@ def probe_interval(result: SpectralProbe) -> tuple[float, float]:
     return min(max(result.lower / upper, 1e-8), 0.5) * upper, upper
 
 
-def _krylov(method, counter, b, scalar, degree, f, t, threshold) -> np.ndarray:
+def _krylov(method, counter, b, scalar, degree, f, t, threshold) -> tuple[np.ndarray, float]:
+    """f(A)b of one column and its estimated relative error: for Lanczos ‖x_d − x_{d−1}‖/‖x_d‖;
+    for SciPy's restarted method 0, or inf when it used all its restarts."""
+    norm_b = np.linalg.norm(b)
+    if norm_b == 0.0:
+        return np.zeros_like(b), 0.0
     if method == "lanczos":
         lz = lanczos(counter, b, degree)
-        w, v = scipy.linalg.eigh(lz.tridiagonal)
-        return np.linalg.norm(b) * lz.q @ (v @ (scalar(w) * v[0, :]))
-    return spla.funm_multiply_krylov(
-        lambda x: _dense_function(x, f, t, threshold),
+        x = norm_b * lz.q @ _f_of_tridiagonal(lz.tridiagonal, scalar)
+        m = lz.alpha.size
+        if m == 1 or m < degree:  # one step, or an invariant subspace: exact
+            return x, 0.0
+        previous = norm_b * lz.q[:, : m - 1] @ _f_of_tridiagonal(lz.tridiagonal[:-1, :-1], scalar)
+        norm_x = np.linalg.norm(x)
+        change = np.linalg.norm(x - previous)
+        return x, float(change / norm_x) if norm_x > 0 else float(change > 0) * np.inf
+    x, exhausted = _restarted_krylov(counter, b, f, t, threshold, KRYLOV_RTOL)
+    norm_x = np.linalg.norm(x)
+    if exhausted:
+        return x, np.inf
+    if not 0 < norm_x < norm_b:
+        return x, 0.0
+    # SciPy's tolerance is relative to ‖b‖: again relative to ‖x‖, judged by the change
+    refined, exhausted = _restarted_krylov(
+        counter, b, f, t, threshold, KRYLOV_RTOL * norm_x / norm_b
+    )
+    change = np.linalg.norm(refined - x) / np.linalg.norm(refined) if exhausted else 0.0
+    return refined, float(change)
+
+
+def _f_of_tridiagonal(tridiagonal: np.ndarray, scalar) -> np.ndarray:
+    """f(T) e_1 for a symmetric tridiagonal T."""
+    w, v = scipy.linalg.eigh(tridiagonal)
+    return v @ (scalar(w) * v[0, :])
+
+
+def _restarted_krylov(counter, b, f, t, threshold, rtol) -> tuple[np.ndarray, bool]:
+    """SciPy's restarted Krylov f(A)b and whether it used every restart (not converged)."""
+    before = counter.matvecs
+    x = spla.funm_multiply_krylov(
+        lambda h: _dense_function(h, f, t, threshold),
         counter,
         b,
         assume_a="hermitian",
-        rtol=1e-10,
+        rtol=rtol,
+        restart_every_m=KRYLOV_RESTART,
+        max_restarts=KRYLOV_MAX_RESTARTS,
     )
+    restart = min(KRYLOV_RESTART, b.size)
+    cap = restart * min(KRYLOV_MAX_RESTARTS, b.size // restart + 1)
+    return x, counter.matvecs - before >= cap
 
 
 def _dense_function(x: np.ndarray, f: str, t: float, threshold: float | None) -> np.ndarray:

@@ -93,3 +93,39 @@ def test_bad_sigma_and_partial_are_refused():
 
 def test_eigen_docstring_examples_run():
     assert doctest.testmod(solvers.eigen, raise_on_error=True).attempted >= 1
+
+
+def test_arpack_missing_a_copy_of_a_multiple_eigenvalue_is_refused(bcsstk15):
+    # ARPACK (seeded v0) returns 5 of the 6 copies of λ = 1 with small residuals; the count of
+    # eigenvalues below the largest returned one, by inertia, shows the gap
+    with pytest.raises(EigNoConvergence, match="inertia.*counts 9") as err:
+        eigsh(bcsstk15, k=8, which="SA", method="arpack", sigma=0.0)
+    values = err.value.eigenvalues
+    assert not err.value.result.converged and np.count_nonzero(np.isclose(values, 1.0)) == 5
+    with pytest.warns(RuntimeWarning, match="missed"):
+        r = eigsh(bcsstk15, k=8, which="SA", method="arpack", sigma=0.0, partial=True)
+    assert not r.converged
+
+
+@pytest.mark.parametrize("which", ["SA", "LA"])
+def test_inertia_count_catches_a_dropped_copy(which):
+    w = np.concatenate([[1.0, 1.0, 1.0], np.arange(2.0, 40.0)])
+    a = sp.diags(w if which == "SA" else -w).tocsr()
+    r = eigsh(a, k=4, which=which, method="arpack", tol=1e-10, count_check=False)
+    assert r.converged  # what the residuals alone say, for 1, 1, 2, 3: one copy of 1 missed
+    np.testing.assert_allclose(np.sort(np.abs(r.values)), [1.0, 1.0, 2.0, 3.0])
+    with pytest.raises(EigNoConvergence, match="counts 5 in"):
+        eigsh(a, k=4, which=which, method="arpack", tol=1e-10)
+    r = eigsh(a, k=4, which=which, tol=1e-10)  # the filtered method locks converged pairs
+    np.testing.assert_allclose(np.sort(np.abs(r.values)), [1.0, 1.0, 1.0, 2.0])
+
+
+def test_count_below_agrees_with_dense_eigenvalues():
+    from sciml.data.matrices.inertia import count_below
+
+    rng = np.random.default_rng(4)
+    b = sp.random(60, 60, density=0.1, random_state=rng)
+    a = (b + b.T).tocsr() + sp.diags(rng.standard_normal(60))
+    w = np.linalg.eigvalsh(a.toarray())
+    for mu in (-2.0, -0.3, 0.1, 1.7):
+        assert count_below(a, mu) == np.count_nonzero(w < mu)

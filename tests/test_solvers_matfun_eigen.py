@@ -1,8 +1,11 @@
 """f(A)b and filtered eigensolver against exact answers; harness output; bad input."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from sciml.data.matrices import poisson2d, synthetic
 from solvers import eigsh, funm
@@ -115,3 +118,44 @@ def test_compare_harness_counts_and_formats():
     assert all(row["converged"] for row in cg.values())
     text = format_comparison(result)
     assert "chebyshev" in text and "MINRES" in text
+
+
+@pytest.fixture(scope="module")
+def unscaled():
+    """The 2-D Poisson matrix with its h⁻² scaling: spectrum ≈ [19.7, 2292]."""
+    from sciml.data.matrices import load_matrix
+
+    a = load_matrix("poisson2d-16").tocsc()
+    w, v = np.linalg.eigh(a.toarray())
+    return a, w, v
+
+
+_CASES = [
+    (method, f, degree)
+    for f in ("exp", "inv", "invsqrt", "step")
+    for method, degrees in (
+        ("chebyshev", (10, 40, 200)),
+        ("lanczos", (10, 40, 200)),
+        ("krylov", (10,)),
+        ("learned", (20,) if f == "step" else (10,)),
+    )
+    for degree in degrees
+]
+
+
+@pytest.mark.parametrize("method,f,degree", _CASES)
+def test_funm_on_an_unscaled_matrix_is_accurate_or_warns(unscaled, method, f, degree):
+    a, w, v = unscaled
+    b = np.random.default_rng(3).standard_normal(a.shape[0])
+    kw = {"threshold": 1000.0} if f == "step" else {}
+    exact = _exact(w, v, b, f, **kw)
+    if f == "exp":
+        np.testing.assert_allclose(spla.expm_multiply(-a, b), exact, rtol=1e-6, atol=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = funm(a, b, f, degree=degree, method=method, rtol=1e-6, **kw)
+    error = np.linalg.norm(r.x - exact) / np.linalg.norm(exact)
+    warned = [str(c.message) for c in caught if issubclass(c.category, RuntimeWarning)]
+    if error > 1e-5:
+        assert warned and "estimated relative error" in warned[0], (error, r.error_estimate)
+    assert r.error_estimate >= 0.0

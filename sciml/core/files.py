@@ -122,3 +122,26 @@ def save_torch(path: str | os.PathLike, payload: Any) -> Path:
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
     return Path(path)
+
+
+def load_torch(path: str | os.PathLike, *, what: str = "file", map_location: Any = "cpu") -> Any:
+    """``torch.load(path, weights_only=True)`` with one-line ``ValueError``s: a torch archive
+    whose pickle needs objects other than tensors is refused for safety, anything unreadable
+    names the first line of the cause; ``what`` ("checkpoint", "model file") leads the message.
+    """
+    import pickle
+    import zipfile
+
+    import torch
+
+    try:
+        return torch.load(Path(path), map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if zipfile.is_zipfile(path):  # a torch archive whose pickle needs arbitrary objects
+            raise ValueError(
+                f"{what} {path} holds objects other than tensors and is refused for safety"
+            ) from None
+        raise ValueError(f"{what} {path} is unreadable or corrupt (not a torch file)") from err
+    except Exception as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"{what} {path} is unreadable or corrupt: {first}") from None

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from sciml.core.checks import check_positive
 from sciml.operators.config import OperatorConfig
 from sciml.operators.irno import check_alpha
 from sciml.operators.models import build_operator
@@ -80,8 +81,7 @@ class UNetRefiner(nn.Module):
             ("width", width),
             ("depth", depth),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_positive(value, name, integer=True)
         self.depth = depth
         widths = [width * 2**level for level in range(depth + 1)]
         c = in_channels + out_channels if input_channels is None else input_channels

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
-import pickle
 import time
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +22,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from sciml.core.checks import check_choice, check_nonnegative, check_positive
 from sciml.core.constants import CHECKPOINT_FILE, METRICS_FILE
-from sciml.core.files import save_torch, write_text
+from sciml.core.files import load_torch, save_torch, write_text
 from sciml.operators.models import to_device
 from sciml.training import distributed as ddp
 from sciml.training.losses import LOSSES
@@ -76,28 +74,17 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         for name in ("epochs", "step_size", "checkpoint_every", "eval_every", "eval_batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
-        for name in ("lr", "gamma"):
-            if not _finite_number(getattr(self, name)) or getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be a positive number, got {getattr(self, name)!r}")
-        if not _finite_number(self.weight_decay) or self.weight_decay < 0:
-            raise ValueError(
-                f"weight_decay must be a non-negative number, got {self.weight_decay!r}"
-            )
-        if self.grad_clip is not None and (
-            not _finite_number(self.grad_clip) or self.grad_clip <= 0
-        ):
-            raise ValueError(f"grad_clip must be None or a positive number, got {self.grad_clip!r}")
-        if self.schedule not in ("step", "cosine"):
-            raise ValueError(f"schedule must be 'step' or 'cosine', got {self.schedule!r}")
-        if not _finite_number(self.min_lr) or not 0 <= self.min_lr < self.lr:
+            check_positive(getattr(self, name), name, integer=True)
+        check_nonnegative(self.seed, "seed", integer=True)
+        check_positive(self.lr, "lr")
+        check_positive(self.gamma, "gamma")
+        check_nonnegative(self.weight_decay, "weight_decay")
+        if self.grad_clip is not None:
+            check_positive(self.grad_clip, "grad_clip")
+        check_choice(self.schedule, "schedule", ("step", "cosine"))
+        if check_nonnegative(self.min_lr, "min_lr") >= self.lr:
             raise ValueError(f"min_lr must lie in [0, lr), got {self.min_lr!r}")
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {self.loss!r}")
+        check_choice(self.loss, "loss", sorted(LOSSES))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict; inverse of :meth:`from_dict`."""
@@ -113,10 +100,6 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown TrainConfig keys {unknown}; known keys: {sorted(known)}")
         return cls(**d)
-
-
-def _finite_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _json_normal(d: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -184,8 +167,7 @@ def evaluate(
     """
     if not isinstance(eval_sets, Mapping):
         raise TypeError(f"eval_sets must be a dict {{key: (X, Y)}}, got {type(eval_sets).__name__}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    check_positive(batch_size, "batch_size", integer=True)
     sums = _evaluation_sums(model, eval_sets, device, batch_size)
     return _metrics_from_sums(list(eval_sets), sums)
 
@@ -261,17 +243,7 @@ def load_checkpoint(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        if zipfile.is_zipfile(path):  # a torch archive whose pickle needs arbitrary objects
-            raise ValueError(
-                f"checkpoint {path} holds objects other than tensors and is refused for safety"
-            ) from None
-        raise ValueError(f"checkpoint {path} is unreadable or corrupt (not a torch file)") from err
-    except Exception as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ValueError(f"checkpoint {path} is unreadable or corrupt: {first}") from None
+    state = load_torch(path, what="checkpoint", map_location=map_location)
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path} is not a sciml checkpoint (no format {CHECKPOINT_FORMAT!r})")
     missing = sorted({"epoch", "model", "model_config"} - set(state))
@@ -343,9 +315,7 @@ class Trainer:
         self.run_dir = Path(run_dir)
         self.progress = progress
         self.loss_fn = LOSSES[config.loss]
-        if not _finite_number(loss_scale) or loss_scale <= 0:
-            raise ValueError(f"loss_scale must be a positive number, got {loss_scale!r}")
-        self.loss_scale = float(loss_scale)
+        self.loss_scale = check_positive(loss_scale, "loss_scale")
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )

@@ -32,6 +32,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from sciml.core.constants import SYMMETRY_RTOL
+from sciml.data.matrices.inertia import symmetric_lu
 
 SOURCES = ("suitesparse", "pyamg", "generator")
 DENSE_LIMIT = 500  # matrix_info: dense eigvalsh up to this n, sparse LU + eigsh beyond
@@ -484,8 +485,7 @@ def _symmetric_spectrum(s: sp.csr_matrix) -> tuple[bool, float | None, float | N
     v0 = np.random.default_rng(0).standard_normal(n)
     lmax = _extreme_eigenvalue(s, which="LA", tol=0.0, v0=v0, maxiter=10 * n)
     try:
-        lu = spla.splu(s.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                       options={"SymmetricMode": True})
+        lu = symmetric_lu(s)
     except RuntimeError:  # exactly singular
         return False, None, lmax, method
     spd = bool(np.array_equal(lu.perm_r, lu.perm_c) and np.all(lu.U.diagonal() > 0))

@@ -9,7 +9,6 @@ axis than its input, e.g. Burgers' (N, T, X) against (N, X), carries its channel
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sciml.core.files import load_torch
 from sciml.data.pde.dataset import ArrayPairs, FieldDataset
 from sciml.data.pde.readers.common import square
 
@@ -25,14 +25,7 @@ PAIR_KEYS = (("x", "y"), ("input", "output"), ("a", "u"))
 
 
 def _load(path: Path) -> Mapping[str, Any]:
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as err:
-        raise ValueError(
-            f"{path}: cannot be loaded with torch.load(weights_only=True); it is not a torch "
-            "file or holds objects other than tensors and plain containers, which this reader "
-            "refuses to unpickle"
-        ) from err
+    data = load_torch(path, what="dataset")
     if not isinstance(data, Mapping):
         raise ValueError(f"{path}: expected a dict of tensors, found a {type(data).__name__}")
     return data
