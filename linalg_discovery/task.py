@@ -87,25 +87,46 @@ class Task:
     def evaluate(self, program: Program) -> Evaluation:
         return execute(program, self.problem, self.stage.settings)
 
+    def score(self, program: Program) -> float:
+        """Reward in [0, 1] of a (terminal) program, computed afresh: no cache, no counting."""
+        ev = self.evaluate(program)
+        terms = reward_terms(
+            ev,
+            self.problem,
+            self.stage.settings.iterations,
+            need_conditioning=self.stage.weights.conditioning > 0,
+            cost_midpoint=self.stage.cost_midpoint,
+        )
+        return combine(terms, self.stage.weights)
+
     def reward(self, program: Program, key: int | None = None) -> float:
         """Reward in [0, 1] of a (terminal) program, cached by its key."""
         key = key if key is not None else self.key(program)
         if key not in self._rewards:
-            self.evaluations += 1
             start = time.perf_counter()
-            ev = self.evaluate(program)
-            terms = reward_terms(
-                ev,
-                self.problem,
-                self.stage.settings.iterations,
-                need_conditioning=self.stage.weights.conditioning > 0,
-                cost_midpoint=self.stage.cost_midpoint,
-            )
-            self._rewards[key] = combine(terms, self.stage.weights)
-            self.eval_seconds += time.perf_counter() - start
-            if key == self._target_key and self.target_evaluation is None:
-                self.target_evaluation, self.target_clock = self.evaluations, time.perf_counter()
+            value = self.score(program)
+            self.record(key, value, time.perf_counter() - start)
         return self._rewards[key]
+
+    def cached(self, key: int) -> bool:
+        """Whether the reward of the program with this key is known."""
+        return key in self._rewards
+
+    def record(self, key: int, value: float, seconds: float) -> None:
+        """Cache a reward computed elsewhere (a worker) and count its interpreter run like one
+        made here: one evaluation and ``seconds`` of interpreter time."""
+        if key in self._rewards:
+            raise ValueError(f"the reward of program {key} is already recorded")
+        self.evaluations += 1
+        self.eval_seconds += seconds
+        self._rewards[key] = value
+        if key == self._target_key and self.target_evaluation is None:
+            self.target_evaluation, self.target_clock = self.evaluations, time.perf_counter()
+
+    @property
+    def target_key(self) -> int:
+        """Canonical key of the stage's target program."""
+        return self._target_key
 
     def is_target(self, program: Program) -> bool:
         """Exact match with the stage's target in canonical form."""

@@ -1,0 +1,148 @@
+"""Interpreter runs of a search on an existing executor: a fork process pool on one machine,
+or a Dask cluster (``dask.distributed``, the ``distributed`` extra) on one or many machines.
+
+The search talks to both through the ``concurrent.futures.Executor`` interface. It walks its
+rollouts itself and sends out only the programs whose reward is not cached yet, each once, so
+the unique evaluations (and which programs they are) do not depend on the number of workers;
+each worker returns the reward with its interpreter seconds and the task counts that run like
+one made locally (:meth:`~linalg_discovery.task.Task.record`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+from linalg_discovery.program import Program
+from linalg_discovery.task import Task
+
+BACKENDS = ("process", "dask")
+
+_WORKER_TASKS: dict[str, Task] = {}
+
+
+def _install(token: str, task: Task) -> None:
+    _WORKER_TASKS[token] = task
+
+
+def _score(task: Task | str, program: Program) -> tuple[float, float]:
+    """(reward, interpreter seconds) of ``program``; ``task`` or the token of one installed."""
+    if isinstance(task, str):
+        task = _WORKER_TASKS[task]
+    start = time.perf_counter()
+    value = task.score(program)
+    return value, time.perf_counter() - start
+
+
+def _bare_copy(task: Task) -> Task:
+    """The task without its caches or counters (what a worker needs to score programs)."""
+    return Task(task.stage, task.seed, problem=task.problem)
+
+
+class EvaluationPool:
+    """Workers that score the programs of one task at a time through an ``Executor``.
+
+    Use :func:`open_pool`; close it (or use it as a context manager) when done.
+    """
+
+    executor: Executor | None = None
+
+    def _handle(self, task: Task) -> Any:
+        """What ``_score`` receives on a worker for ``task`` (the task or its token)."""
+        raise NotImplementedError
+
+    def scores(self, task: Task, programs: Sequence[Program]) -> list[tuple[float, float]]:
+        """(reward, interpreter seconds) of each program, in order."""
+        handle = self._handle(task)
+        return list(self.executor.map(_score, [handle] * len(programs), programs))
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown()
+            self.executor = None
+
+    def __enter__(self) -> EvaluationPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ProcessPool(EvaluationPool):
+    """``workers`` forked processes; stages hold closures, so the task reaches the workers by
+    ``fork`` (a fresh pool per task)."""
+
+    def __init__(self, workers: int) -> None:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            raise ValueError("backend 'process' with workers > 1 needs 'fork' (Linux, macOS)")
+        self.workers = workers
+        self._task: Task | None = None
+        self._token = ""
+
+    def _handle(self, task: Task) -> str:
+        if task is not self._task:
+            self.close()
+            self._task, self._token = task, uuid.uuid4().hex
+            self.executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_install,
+                initargs=(self._token, _bare_copy(task)),
+            )
+        return self._token
+
+
+class DaskPool(EvaluationPool):
+    """A ``dask.distributed`` client: a ``LocalCluster`` of ``workers`` single-threaded
+    processes, or the cluster at ``scheduler`` once ``workers`` workers have joined. The task
+    is scattered to the cluster once (workers that join later fetch it)."""
+
+    def __init__(self, workers: int, scheduler: str | None = None, timeout: float = 60.0):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as error:
+            raise ImportError(
+                "backend 'dask' needs dask.distributed: pip install 'sciml[distributed]'"
+            ) from error
+        self._cluster = None
+        if scheduler is None:
+            self._cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            self.client = Client(self._cluster)
+        else:
+            self.client = Client(scheduler, timeout=timeout)
+            self.client.wait_for_workers(workers, timeout=timeout)
+        self.executor = self.client.get_executor(pure=False)
+        self._task: Task | None = None
+        self._future = None
+
+    def _handle(self, task: Task) -> Any:
+        if task is not self._task:
+            self._task = task
+            self._future = self.client.scatter(_bare_copy(task), broadcast=True, hash=False)
+        return self._future
+
+    def close(self) -> None:
+        super().close()
+        self._future = self._task = None
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def open_pool(backend: str, workers: int, scheduler: str | None = None) -> EvaluationPool:
+    """An :class:`EvaluationPool` on ``backend`` (:data:`BACKENDS`) with ``workers`` workers;
+    ``scheduler`` (``"tcp://host:port"``, Dask only) joins an existing cluster."""
+    if backend == "process":
+        if scheduler is not None:
+            raise ValueError("scheduler needs backend 'dask'")
+        return ProcessPool(workers)
+    if backend == "dask":
+        return DaskPool(workers, scheduler)
+    raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
