@@ -10,6 +10,7 @@ one made locally (:meth:`~linalg_discovery.task.Task.record`).
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import time
 import uuid
@@ -29,10 +30,23 @@ def _install(token: str, task: Task) -> None:
     _WORKER_TASKS[token] = task
 
 
-def _score(task: Task | str, program: Program) -> tuple[float, float]:
-    """(reward, interpreter seconds) of ``program``; ``task`` or the token of one installed."""
-    if isinstance(task, str):
-        task = _WORKER_TASKS[task]
+class _Shipped:
+    """A task sent to Dask workers. Unpickled, its problem's arrays are copied into fresh
+    memory: NumPy can round differently on the buffers a message is unpacked into, and rewards
+    must be the same bytes on every worker."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+
+    def __setstate__(self, state: dict) -> None:
+        task = state["task"]
+        self.task = Task(task.stage, task.seed, problem=copy.deepcopy(task.problem))
+
+
+def _score(source: str | _Shipped, program: Program) -> tuple[float, float]:
+    """(reward, interpreter seconds) of ``program`` on the task installed under the token
+    ``source``, or shipped in it."""
+    task = _WORKER_TASKS[source] if isinstance(source, str) else source.task
     start = time.perf_counter()
     value = task.score(program)
     return value, time.perf_counter() - start
@@ -115,8 +129,18 @@ class DaskPool(EvaluationPool):
             )
             self.client = Client(self._cluster)
         else:
-            self.client = Client(scheduler, timeout=timeout)
-            self.client.wait_for_workers(workers, timeout=timeout)
+            try:
+                self.client = Client(scheduler, timeout=timeout)
+            except OSError as error:
+                raise ValueError(f"scheduler {scheduler!r} cannot be reached: {error}") from error
+            try:
+                self.client.wait_for_workers(workers, timeout=timeout)
+            except TimeoutError as error:
+                self.client.close()
+                raise ValueError(
+                    f"workers: {workers} wanted, but only {len(self.client.nthreads())} joined "
+                    f"scheduler {scheduler!r} within {timeout:g} s"
+                ) from error
         self.executor = self.client.get_executor(pure=False)
         self._task: Task | None = None
         self._future = None
@@ -124,7 +148,8 @@ class DaskPool(EvaluationPool):
     def _handle(self, task: Task) -> Any:
         if task is not self._task:
             self._task = task
-            self._future = self.client.scatter(_bare_copy(task), broadcast=True, hash=False)
+            shipped = _Shipped(_bare_copy(task))
+            self._future = self.client.scatter(shipped, broadcast=True, hash=False)
         return self._future
 
     def close(self) -> None:
