@@ -64,6 +64,7 @@ class EvaluationPool:
     """
 
     executor: Executor | None = None
+    _task: Task | None = None
 
     def _handle(self, task: Task) -> Any:
         """What ``_score`` receives on a worker for ``task`` (the task or its token)."""
@@ -78,6 +79,7 @@ class EvaluationPool:
         if self.executor is not None:
             self.executor.shutdown()
             self.executor = None
+        self._task = None
 
     def __enter__(self) -> EvaluationPool:
         return self
@@ -94,7 +96,6 @@ class ProcessPool(EvaluationPool):
         if "fork" not in multiprocessing.get_all_start_methods():
             raise ValueError("backend 'process' with workers > 1 needs 'fork' (Linux, macOS)")
         self.workers = workers
-        self._task: Task | None = None
         self._token = ""
 
     def _handle(self, task: Task) -> str:
@@ -142,7 +143,6 @@ class DaskPool(EvaluationPool):
                     f"scheduler {scheduler!r} within {timeout:g} s"
                 ) from error
         self.executor = self.client.get_executor(pure=False)
-        self._task: Task | None = None
         self._future = None
 
     def _handle(self, task: Task) -> Any:
@@ -154,7 +154,7 @@ class DaskPool(EvaluationPool):
 
     def close(self) -> None:
         super().close()
-        self._future = self._task = None
+        self._future = None
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()

@@ -169,13 +169,14 @@ def _walk(task: Task, program: Program, depth: int, stream: list[int]) -> Progra
     return program
 
 
-def _score_new(task: Task, programs: list[Program], pool: EvaluationPool | None) -> list[int]:
-    """Record the rewards of the programs not cached yet (each once, in order; on the pool's
-    workers when there are several); return every program's key."""
+def _score_new(task: Task, programs: list[Program]) -> list[int]:
+    """Record the rewards of the programs not cached yet (each once, in order; on the workers
+    of ``task.pool`` when there are several); return every program's key."""
     keys = [task.key(p) for p in programs]
     new = {k: p for k, p in zip(keys, programs, strict=True) if not task.cached(k)}
-    if pool is not None and len(new) > 1:
-        for key, (value, seconds) in zip(new, pool.scores(task, list(new.values())), strict=True):
+    if task.pool is not None and len(new) > 1:
+        scores = task.pool.scores(task, list(new.values()))
+        for key, (value, seconds) in zip(new, scores, strict=True):
             task.record(key, value, seconds)
     else:
         for key, program in new.items():
@@ -186,10 +187,8 @@ def _score_new(task: Task, programs: list[Program], pool: EvaluationPool | None)
 class _Search:
     """Search state for one stage: the graph (or tree), counters and the best reward seen."""
 
-    def __init__(
-        self, task: Task, config: SearchConfig, seed: int, merge: bool, pool: EvaluationPool | None
-    ) -> None:
-        self.task, self.config, self.seed, self.pool = task, config, seed, pool
+    def __init__(self, task: Task, config: SearchConfig, seed: int, merge: bool) -> None:
+        self.task, self.config, self.seed = task, config, seed
         self.merge = merge
         self.table: dict[tuple[int, int], _Node] = {}
         self.nodes = 0
@@ -309,7 +308,7 @@ class _Search:
                 stream = [self.seed, step, self.simulations + i, 1]
                 programs.append(_walk(self.task, leaf.program, leaf.depth, stream))
         todo = [p for p in programs if p is not None]
-        keys = iter(_score_new(self.task, todo, self.pool))
+        keys = iter(_score_new(self.task, todo))
         for (path, leaf), program in zip(picks, programs, strict=True):
             if program is None:
                 self._backup(path, leaf, leaf.solved, None)
@@ -385,29 +384,28 @@ def search_stage(
     """Grow the stage's start program one instruction per search (MCGS/MCTS) or sample random
     complete programs (random search; ``config.budget`` samples); report whether the result is
     the stage's target. The same seed gives the same search. ``pool`` (from
-    :meth:`SearchConfig.open_pool`, to share one between stages) scores the programs; without
-    it, a search whose ``config`` is parallel opens its own and closes it."""
+    :meth:`SearchConfig.open_pool`, to share one between stages) scores the programs, as
+    ``task.pool`` while the search runs; without one, a search whose ``config`` is parallel
+    opens its own and closes it."""
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     config = config or SearchConfig()
-    run = SEARCHES[config.search].run
-    if pool is not None or not config.parallel:
-        return run(task, config, seed, pool)
-    with config.open_pool() as own:
-        return run(task, config, seed, own)
+    method = SEARCHES[config.search]
+    previous = task.pool
+    own = config.open_pool() if pool is None and previous is None else None
+    task.pool = pool or own or previous
+    try:
+        return method.run(task, config, seed)
+    finally:
+        task.pool = previous
+        if own is not None:
+            own.close()
 
 
-def tree_search(
-    task: Task,
-    config: SearchConfig,
-    seed: int,
-    pool: EvaluationPool | None = None,
-    *,
-    merge: bool,
-) -> SearchResult:
+def tree_search(task: Task, config: SearchConfig, seed: int, *, merge: bool) -> SearchResult:
     """MCGS (``merge``: one node per canonical program) or MCTS (a tree of action paths)."""
     start = time.perf_counter()
-    search = _Search(task, config, seed, merge, pool)
+    search = _Search(task, config, seed, merge)
     step = 0
     while not search._terminal(search.root):
         search.search_step(step)
@@ -441,9 +439,7 @@ def _target_cost(task: Task, simulations: int | None, start: float) -> dict:
     }
 
 
-def random_search(
-    task: Task, config: SearchConfig, seed: int, pool: EvaluationPool | None = None
-) -> SearchResult:
+def random_search(task: Task, config: SearchConfig, seed: int) -> SearchResult:
     """``config.budget`` uniformly random complete programs; the best one."""
     start = time.perf_counter()
     best, best_program, best_at = -1.0, task.root, 0
@@ -453,7 +449,7 @@ def random_search(
     for first in range(0, config.budget, _RANDOM_CHUNK):
         draws = range(first, min(first + _RANDOM_CHUNK, config.budget))
         programs = [_walk(task, task.root, 0, [seed, 0, i, 1]) for i in draws]
-        keys = _score_new(task, programs, pool)
+        keys = _score_new(task, programs)
         for i, program, key in zip(draws, programs, keys, strict=True):
             seen.add(key)
             if target_at is None and key == task.target_key:

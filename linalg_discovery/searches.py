@@ -1,5 +1,5 @@
 """The search registry: name → :class:`SearchMethod`. A new search is one function
-``run(task, config, seed, pool) -> SearchResult`` wrapped in a ``SearchMethod``, and one line below
+``run(task, config, seed) -> SearchResult`` wrapped in a ``SearchMethod``, and one line below
 (entries load on first use)."""
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from sciml.core.registry import Registry
 
 @dataclass(frozen=True)
 class SearchMethod:
-    """``run(task, config, seed, pool)`` searches one curriculum stage and returns a
-    :class:`~linalg_discovery.search.SearchResult`, scoring programs on ``pool`` (a
-    :class:`~linalg_discovery.parallel.EvaluationPool`, or ``None``: in-process);
-    ``default_budget`` is its ``SearchConfig.budget`` when the caller gives none (simulations
-    per inserted instruction for the tree searches, programs for random search)."""
+    """``run(task, config, seed)`` searches one curriculum stage and returns a
+    :class:`~linalg_discovery.search.SearchResult`; ``default_budget`` is its
+    ``SearchConfig.budget`` when the caller gives none (simulations per inserted
+    instruction for the tree searches, programs for random search)."""
 
     run: Callable[..., Any]
     default_budget: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from linalg_discovery.canonical import eliminate_dead_code, program_key
 from linalg_discovery.curriculum import Stage
@@ -33,7 +34,9 @@ class Task:
     Every search pays for interpreter runs the same way: a reward is cached by canonical key,
     so ``evaluations`` counts unique programs run and ``eval_seconds`` their interpreter time;
     ``target_evaluation`` / ``target_clock`` record the evaluation count and
-    ``time.perf_counter()`` when the stage's target was first run (``None`` until then)."""
+    ``time.perf_counter()`` when the stage's target was first run (``None`` until then).
+    ``pool``, when set (a :class:`~linalg_discovery.parallel.EvaluationPool`), is where a
+    search sends a batch of programs to score; their runs are counted here alike."""
 
     stage: Stage
     seed: int = 0
@@ -44,6 +47,7 @@ class Task:
     target_clock: float | None = None
     _rewards: dict[int, float] = field(default_factory=dict, repr=False)
     moves_cache: dict[int, list[Move]] = field(default_factory=dict, repr=False)
+    pool: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
