@@ -1,6 +1,8 @@
 """Parallel search: the cost counts and the search do not depend on the workers or backend."""
 
 import importlib.util
+import json
+import sys
 
 import pytest
 
@@ -8,6 +10,7 @@ from linalg_discovery.curriculum import stages
 from linalg_discovery.parallel import open_pool
 from linalg_discovery.search import SearchConfig, search_stage
 from linalg_discovery.task import Task
+from sciml.cli import main
 
 STAGE = stages(320, 8)["psd-residual"]
 HAS_DASK = importlib.util.find_spec("distributed") is not None
@@ -72,3 +75,39 @@ def test_dask_local_cluster_of_two_workers_matches_the_process_pool():
     for pooled, dask in zip(runs["process"], runs["dask"], strict=True):
         assert pooled[0].found
         _same_search_and_cost(pooled, dask)
+
+
+def _refused(capsys, argv) -> str:
+    capsys.readouterr()
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+DISCOVER = ["--quiet", "discover", "--path", "sketch-and-solve", "--budget", "200"]
+
+
+def test_cli_discover_reports_the_same_cost_with_two_workers(tmp_path):
+    files = [tmp_path / "one.json", tmp_path / "two.json"]
+    assert main([*DISCOVER, "--batch", "4", "--json", str(files[0])]) == 0
+    assert main([*DISCOVER, "--batch", "4", "--workers", "2", "--json", str(files[1])]) == 0
+    one, two = (json.loads(f.read_text()) for f in files)
+    assert one["evaluations"] == two["evaluations"] == sum(s["evaluations"] for s in one["stages"])
+    assert [s["evaluations_to_target"] for s in one["stages"]] == [
+        s["evaluations_to_target"] for s in two["stages"]
+    ]
+
+
+def test_cli_rejects_a_scheduler_without_dask_and_dask_when_missing(capsys, monkeypatch, tmp_path):
+    out = tmp_path / "found.json"
+    err = _refused(capsys, [*DISCOVER, "--scheduler", "tcp://127.0.0.1:8786", "--json", str(out)])
+    assert "scheduler" in err and "dask" in err
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    err = _refused(capsys, [*DISCOVER, "--backend", "dask", "--json", str(out)])
+    assert "--backend dask" in err and "sciml[distributed]" in err
+    assert not out.exists()
