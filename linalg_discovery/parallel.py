@@ -67,7 +67,7 @@ class EvaluationPool:
     _task: Task | None = None
 
     def _handle(self, task: Task) -> Any:
-        """What ``_score`` receives on a worker for ``task`` (the task or its token)."""
+        """What ``_score`` receives on a worker for ``task`` (its token, or the task shipped)."""
         raise NotImplementedError
 
     def scores(self, task: Task, programs: Sequence[Program]) -> list[tuple[float, float]]:
@@ -162,8 +162,41 @@ class DaskPool(EvaluationPool):
 
 
 def open_pool(backend: str, workers: int, scheduler: str | None = None) -> EvaluationPool:
-    """An :class:`EvaluationPool` on ``backend`` (:data:`BACKENDS`) with ``workers`` workers;
-    ``scheduler`` (``"tcp://host:port"``, Dask only) joins an existing cluster."""
+    """Workers that score programs: ``pool.scores(task, programs)`` gives each program's
+    (reward, interpreter seconds), the reward being ``task.score(program)``.
+
+    Parameters
+    ----------
+    backend : {"process", "dask"}
+        A fork process pool, or a ``dask.distributed`` cluster (the ``distributed`` extra).
+    workers : int
+        Processes of the pool or of the local Dask cluster; with ``scheduler``, the workers
+        that must have joined before the pool is returned.
+    scheduler : str, optional
+        ``"tcp://host:port"`` of a running Dask scheduler (backend ``dask`` only).
+
+    Returns
+    -------
+    EvaluationPool
+        Close it when done (it is a context manager).
+
+    Raises
+    ------
+    ValueError
+        For an unknown backend, a scheduler with the process backend, a scheduler that cannot
+        be reached or too few workers joining it within a minute.
+    ImportError
+        For backend ``dask`` when ``dask.distributed`` is not installed.
+
+    Examples
+    --------
+    >>> from linalg_discovery.curriculum import stages
+    >>> task = Task(stages(320, 8)["psd-residual"], seed=0)
+    >>> with open_pool("process", 2) as pool:
+    ...     [(reward, _)] = pool.scores(task, [task.stage.target])
+    >>> reward == task.score(task.stage.target)
+    True
+    """
     if backend == "process":
         if scheduler is not None:
             raise ValueError("scheduler needs backend 'dask'")
