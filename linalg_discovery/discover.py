@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,8 @@ class DiscoveryResult:
         return all(r.found for _, r in self.stages)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able summary: found, simulations, seconds, nodes, program (source) and stages."""
+        """JSON-able summary: found, simulations, seconds, evaluations (unique interpreter runs)
+        and their seconds, nodes, program (source) and stages."""
         results = [r for _, r in self.stages]
         return {
             "path": self.path,
@@ -41,6 +43,8 @@ class DiscoveryResult:
             "found": self.found,
             "simulations": sum(r.simulations for r in results),
             "seconds": sum(r.seconds for r in results),
+            "evaluations": sum(r.evaluations for r in results),
+            "eval_seconds": sum(r.eval_seconds for r in results),
             "nodes": sum(r.nodes for r in results),
             "merged_nodes": sum(r.merged_nodes for r in results),
             "program": self.source,
@@ -57,6 +61,9 @@ def discover(
     selection: str = "ucd",
     budget: int | None = None,
     workers: int = 1,
+    batch: int = 1,
+    backend: str = "process",
+    scheduler: str | None = None,
     m: int = 1000,
     n: int = 20,
     progress: bool = False,
@@ -80,7 +87,16 @@ def discover(
         Simulations per inserted instruction (MCGS/MCTS, default 20000) or random programs
         per stage (default 3000): the search's ``default_budget``.
     workers : int
-        Processes for rollouts.
+        Workers that score the programs of each batch (processes, or Dask workers).
+    batch : int
+        Leaves picked per round (MCGS/MCTS); workers help only when it is above 1. The result
+        depends on ``batch``, never on ``workers`` or ``backend``.
+    backend : {"process", "dask"}
+        A fork process pool, or a Dask cluster (``pip install 'sciml[distributed]'``): a local
+        one of ``workers`` processes, or the one at ``scheduler``.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``"tcp://host:port"``, backend ``dask``); the
+        search starts once ``workers`` workers have joined it.
     m, n : int
         Size of the tall problems.
     progress : bool
@@ -94,7 +110,8 @@ def discover(
     Raises
     ------
     ValueError
-        For an unknown path or search, or a negative seed.
+        For an unknown path, search or backend, a negative seed, or a scheduler that cannot
+        be reached.
     TypeError
         For a seed that is not an integer.
 
@@ -114,10 +131,19 @@ def discover(
     stages = path_stages(path, m, n)
     if budget is None:
         budget = method.default_budget
-    config = SearchConfig(search=search, selection=selection, budget=budget, workers=workers)
+    config = SearchConfig(
+        search=search,
+        selection=selection,
+        budget=budget,
+        workers=workers,
+        batch=batch,
+        backend=backend,
+        scheduler=scheduler,
+    )
     results = []
-    for stage in tqdm(stages, desc=f"{path} ({search})", disable=not progress):
-        results.append((stage.name, search_stage(Task(stage, seed), config, seed)))
+    with config.open_pool() or nullcontext() as pool:
+        for stage in tqdm(stages, desc=f"{path} ({search})", disable=not progress):
+            results.append((stage.name, search_stage(Task(stage, seed), config, seed, pool=pool)))
     last_stage, (_, last) = stages[-1], results[-1]
     return DiscoveryResult(
         path,

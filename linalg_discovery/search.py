@@ -25,22 +25,23 @@ commits to the root edge below which the best reward was seen (ties: best Q), so
 program seen stays reachable, keeps the subgraph below it, and searches again, until the
 stage's insertion budget is used.
 
-Rollouts can run in a process pool: leaves are picked in batches (virtual visits keep a batch
-apart) and each rollout draws from its own stream (seed, step, simulation), so the same seed
-gives the same search whatever the number of workers.
+Interpreter runs can go to a process pool or a Dask cluster (:mod:`linalg_discovery.parallel`):
+leaves are picked in batches (virtual visits keep a batch apart), each rollout draws from its own
+stream (seed, step, simulation), and the batch's uncached terminal programs are scored by the
+workers, each once, so the same seed gives the same search and the same cost counts whatever the
+number of workers (``eval_seconds`` then sums the workers' interpreter time).
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 
+from linalg_discovery.parallel import BACKENDS, EvaluationPool, open_pool
 from linalg_discovery.program import Program
 from linalg_discovery.searches import SEARCHES, SearchMethod
 from linalg_discovery.task import Task
@@ -53,8 +54,10 @@ SELECTIONS = ("uct", "puct", "ucd")
 class SearchConfig:
     """``search`` a name in :data:`~linalg_discovery.searches.SEARCHES`; ``selection`` in
     :data:`SELECTIONS` (MCGS only); exploration constant ``c``; at most ``budget`` simulations
-    per inserted instruction; LUCB confidence ``delta``; ``batch`` leaves per round, rolled out
-    by ``workers`` processes."""
+    per inserted instruction; LUCB confidence ``delta``; ``batch`` leaves per round, whose
+    programs are scored by ``workers`` workers of ``backend`` (:data:`BACKENDS`: ``process``
+    forks a pool, ``dask`` starts a local Dask cluster, or joins the one at ``scheduler``,
+    ``"tcp://host:port"``, once ``workers`` workers have joined)."""
 
     search: str = "mcgs"
     selection: str = "ucd"
@@ -63,6 +66,8 @@ class SearchConfig:
     delta: float = 0.05
     batch: int = 1
     workers: int = 1
+    backend: str = "process"
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         SEARCHES.check(self.search, "search")
@@ -72,6 +77,22 @@ class SearchConfig:
         check_nonnegative(self.c, "c")
         if not 0 < check_positive(self.delta, "delta") < 1:
             raise ValueError(f"delta must be a number in (0, 1), got {self.delta!r}")
+        check_choice(self.backend, "backend", BACKENDS)
+        if self.scheduler is not None and (
+            self.backend != "dask" or not isinstance(self.scheduler, str)
+        ):
+            raise ValueError(
+                f"scheduler must be an address string with backend 'dask', got {self.scheduler!r}"
+            )
+
+    @property
+    def parallel(self) -> bool:
+        """Whether programs are scored by workers (more than one, or a Dask cluster)."""
+        return self.workers > 1 or self.backend == "dask"
+
+    def open_pool(self) -> EvaluationPool | None:
+        """The workers this configuration asks for (``None`` when it runs in-process)."""
+        return open_pool(self.backend, self.workers, self.scheduler) if self.parallel else None
 
 
 @dataclass
@@ -132,8 +153,8 @@ class _Edge:
         self.child, self.n, self.pending = child, 0, 0
 
 
-def _rollout(task: Task, program: Program, depth: int, stream: list[int]) -> tuple[float, Program]:
-    """Uniformly random legal moves from ``program`` to a terminal program; its reward."""
+def _walk(task: Task, program: Program, depth: int, stream: list[int]) -> Program:
+    """Uniformly random legal moves from ``program`` to a terminal program."""
     rng = np.random.default_rng(stream)
     while depth < task.stage.steps:
         moves = task.moves(program)
@@ -141,20 +162,22 @@ def _rollout(task: Task, program: Program, depth: int, stream: list[int]) -> tup
             break
         program = moves[int(rng.integers(len(moves)))].child
         depth += 1
-    return task.reward(program), program
+    return program
 
 
-_WORKER_TASK: Task | None = None
-
-
-def _init_worker(task: Task) -> None:
-    global _WORKER_TASK
-    _WORKER_TASK = task
-
-
-def _worker_rollout(args: tuple[Program, int, list[int]]) -> float:
-    assert _WORKER_TASK is not None
-    return _rollout(_WORKER_TASK, *args)[0]
+def _score_new(task: Task, programs: list[Program]) -> list[int]:
+    """Record the rewards of the programs not cached yet (each once, in order; on the workers
+    of ``task.pool`` when there are several); return every program's key."""
+    keys = [task.key(p) for p in programs]
+    new = {k: p for k, p in zip(keys, programs, strict=True) if not task.cached(k)}
+    if task.pool is not None and len(new) > 1:
+        scores = task.pool.scores(task, list(new.values()))
+        for key, (value, seconds) in zip(new, scores, strict=True):
+            task.record(key, value, seconds)
+    else:
+        for key, program in new.items():
+            task.reward(program, key)
+    return keys
 
 
 class _Search:
@@ -169,22 +192,8 @@ class _Search:
         self.target_simulations: int | None = None
         self.best = 0.0
         self.history: list[tuple[int, float]] = []
-        self.pool = None
-        if config.workers > 1:
-            if "fork" not in multiprocessing.get_all_start_methods():
-                raise ValueError("workers > 1 needs the 'fork' start method (Linux, macOS)")
-            self.pool = ProcessPoolExecutor(
-                config.workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_init_worker,
-                initargs=(task,),  # inherited through fork: stages hold closures
-            )
         root = task.root
         self.root = self._node(root, task.key(root), 0)
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
 
     def _node(self, program: Program, key: int, depth: int) -> _Node:
         if self.merge and (key, depth) in self.table:
@@ -253,7 +262,7 @@ class _Search:
             node = edge.child
         return path, node
 
-    def _backup(self, path: list, leaf: _Node, value: float) -> None:
+    def _backup(self, path: list, leaf: _Node, value: float, key: int | None) -> None:
         leaf.best = max(leaf.best, value)
         if self._terminal(leaf):
             leaf.solved = value
@@ -272,7 +281,7 @@ class _Search:
             if node.solved is None and all(e.child.solved is not None for e in node.edges):
                 node.solved = max(e.child.solved for e in node.edges)
         self.simulations += 1
-        if self.target_simulations is None and self.task.target_evaluation is not None:
+        if self.target_simulations is None and key == self.task.target_key:
             self.target_simulations = self.simulations
         if value > self.best:
             self.best = value
@@ -284,25 +293,24 @@ class _Search:
             rng = np.random.default_rng([self.seed, step, self.simulations + i])
             path, leaf = self._descend(rng, root_edge)
             picks.append((path, leaf))
-        jobs = []
+        programs: list[Program | None] = []
         for i, (_, leaf) in enumerate(picks):
-            if self._terminal(leaf) or leaf.solved is not None:
-                jobs.append(None)
+            terminal = self._terminal(leaf)
+            if leaf.solved is not None:
+                programs.append(None)  # its reward is known: no run
+            elif terminal:
+                programs.append(leaf.program)
             else:
-                jobs.append((leaf.program, leaf.depth, [self.seed, step, self.simulations + i, 1]))
-        todo = [j for j in jobs if j is not None]
-        if self.pool is not None and len(todo) > 1:
-            values = iter(self.pool.map(_worker_rollout, todo))
-        else:
-            values = iter(_rollout(self.task, *j)[0] for j in todo)
-        for (path, leaf), job in zip(picks, jobs, strict=True):
-            if job is not None:
-                value = next(values)
-            elif leaf.solved is not None:
-                value = leaf.solved
+                stream = [self.seed, step, self.simulations + i, 1]
+                programs.append(_walk(self.task, leaf.program, leaf.depth, stream))
+        todo = [p for p in programs if p is not None]
+        keys = iter(_score_new(self.task, todo))
+        for (path, leaf), program in zip(picks, programs, strict=True):
+            if program is None:
+                self._backup(path, leaf, leaf.solved, None)
             else:
-                value = self.task.reward(leaf.program, leaf.key)
-            self._backup(path, leaf, value)
+                key = next(keys)
+                self._backup(path, leaf, self.task.reward(program, key), key)
 
     # root decision -----------------------------------------------------------------------
     def _value(self, edge: _Edge) -> float:
@@ -362,28 +370,43 @@ class _Search:
         self.root = max(self.root.edges, key=key).child
 
 
-def search_stage(task: Task, config: SearchConfig | None = None, seed: int = 0) -> SearchResult:
+def search_stage(
+    task: Task,
+    config: SearchConfig | None = None,
+    seed: int = 0,
+    *,
+    pool: EvaluationPool | None = None,
+) -> SearchResult:
     """Grow the stage's start program one instruction per search (MCGS/MCTS) or sample random
     complete programs (random search; ``config.budget`` samples); report whether the result is
-    the stage's target. The same seed gives the same search."""
+    the stage's target. The same seed gives the same search. ``pool`` (from
+    :meth:`SearchConfig.open_pool`, to share one between stages) scores the programs, as
+    ``task.pool`` while the search runs; without one, a search whose ``config`` is parallel
+    opens its own and closes it."""
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     config = config or SearchConfig()
-    return SEARCHES[config.search].run(task, config, seed)
+    method = SEARCHES[config.search]
+    previous = task.pool
+    own = config.open_pool() if pool is None and previous is None else None
+    task.pool = pool or own or previous
+    try:
+        return method.run(task, config, seed)
+    finally:
+        task.pool = previous
+        if own is not None:
+            own.close()
 
 
 def tree_search(task: Task, config: SearchConfig, seed: int, *, merge: bool) -> SearchResult:
     """MCGS (``merge``: one node per canonical program) or MCTS (a tree of action paths)."""
     start = time.perf_counter()
     search = _Search(task, config, seed, merge)
-    try:
-        step = 0
-        while not search._terminal(search.root):
-            search.search_step(step)
-            search.commit()
-            step += 1
-    finally:
-        search.close()
+    step = 0
+    while not search._terminal(search.root):
+        search.search_step(step)
+        search.commit()
+        step += 1
     program = search.root.program
     reward = task.reward(program)
     merged = sum(1 for n in search.table.values() if n.parents > 1) if search.merge else 0
@@ -419,14 +442,18 @@ def random_search(task: Task, config: SearchConfig, seed: int) -> SearchResult:
     history = []
     seen: set[int] = set()
     target_at = None
-    for i in range(config.budget):
-        value, program = _rollout(task, task.root, 0, [seed, 0, i, 1])
-        seen.add(task.key(program))
-        if target_at is None and task.target_evaluation is not None:
-            target_at = i + 1
-        if value > best:
-            best, best_program, best_at = value, program, i + 1
-        history.append((i + 1, best))
+    for first in range(0, config.budget, _RANDOM_CHUNK):
+        draws = range(first, min(first + _RANDOM_CHUNK, config.budget))
+        programs = [_walk(task, task.root, 0, [seed, 0, i, 1]) for i in draws]
+        keys = _score_new(task, programs)
+        for i, program, key in zip(draws, programs, keys, strict=True):
+            seen.add(key)
+            if target_at is None and key == task.target_key:
+                target_at = i + 1
+            value = task.reward(program, key)
+            if value > best:
+                best, best_program, best_at = value, program, i + 1
+            history.append((i + 1, best))
     return SearchResult(
         found=task.is_target(best_program),
         program=best_program,
@@ -440,6 +467,8 @@ def random_search(task: Task, config: SearchConfig, seed: int) -> SearchResult:
         **_target_cost(task, target_at, start),
     )
 
+
+_RANDOM_CHUNK = 256  # random programs scored per round (the result does not depend on it)
 
 MCGS = SearchMethod(partial(tree_search, merge=True), default_budget=20_000)
 MCTS = SearchMethod(partial(tree_search, merge=False), default_budget=20_000)

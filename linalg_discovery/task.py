@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from linalg_discovery.canonical import eliminate_dead_code, program_key
 from linalg_discovery.curriculum import Stage
@@ -33,7 +34,9 @@ class Task:
     Every search pays for interpreter runs the same way: a reward is cached by canonical key,
     so ``evaluations`` counts unique programs run and ``eval_seconds`` their interpreter time;
     ``target_evaluation`` / ``target_clock`` record the evaluation count and
-    ``time.perf_counter()`` when the stage's target was first run (``None`` until then)."""
+    ``time.perf_counter()`` when the stage's target was first run (``None`` until then).
+    ``pool``, when set (a :class:`~linalg_discovery.parallel.EvaluationPool`), is where a
+    search sends a batch of programs to score; their runs are counted here alike."""
 
     stage: Stage
     seed: int = 0
@@ -44,6 +47,7 @@ class Task:
     target_clock: float | None = None
     _rewards: dict[int, float] = field(default_factory=dict, repr=False)
     moves_cache: dict[int, list[Move]] = field(default_factory=dict, repr=False)
+    pool: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -87,25 +91,46 @@ class Task:
     def evaluate(self, program: Program) -> Evaluation:
         return execute(program, self.problem, self.stage.settings)
 
+    def score(self, program: Program) -> float:
+        """Reward in [0, 1] of a (terminal) program, computed afresh: no cache, no counting."""
+        ev = self.evaluate(program)
+        terms = reward_terms(
+            ev,
+            self.problem,
+            self.stage.settings.iterations,
+            need_conditioning=self.stage.weights.conditioning > 0,
+            cost_midpoint=self.stage.cost_midpoint,
+        )
+        return combine(terms, self.stage.weights)
+
     def reward(self, program: Program, key: int | None = None) -> float:
         """Reward in [0, 1] of a (terminal) program, cached by its key."""
         key = key if key is not None else self.key(program)
         if key not in self._rewards:
-            self.evaluations += 1
             start = time.perf_counter()
-            ev = self.evaluate(program)
-            terms = reward_terms(
-                ev,
-                self.problem,
-                self.stage.settings.iterations,
-                need_conditioning=self.stage.weights.conditioning > 0,
-                cost_midpoint=self.stage.cost_midpoint,
-            )
-            self._rewards[key] = combine(terms, self.stage.weights)
-            self.eval_seconds += time.perf_counter() - start
-            if key == self._target_key and self.target_evaluation is None:
-                self.target_evaluation, self.target_clock = self.evaluations, time.perf_counter()
+            value = self.score(program)
+            self.record(key, value, time.perf_counter() - start)
         return self._rewards[key]
+
+    def cached(self, key: int) -> bool:
+        """Whether the reward of the program with this key is known."""
+        return key in self._rewards
+
+    def record(self, key: int, value: float, seconds: float) -> None:
+        """Cache a reward computed elsewhere (a worker) and count its interpreter run like one
+        made here: one evaluation and ``seconds`` of interpreter time."""
+        if key in self._rewards:
+            raise ValueError(f"the reward of program {key} is already recorded")
+        self.evaluations += 1
+        self.eval_seconds += seconds
+        self._rewards[key] = value
+        if key == self._target_key and self.target_evaluation is None:
+            self.target_evaluation, self.target_clock = self.evaluations, time.perf_counter()
+
+    @property
+    def target_key(self) -> int:
+        """Canonical key of the stage's target program."""
+        return self._target_key
 
     def is_target(self, program: Program) -> bool:
         """Exact match with the stage's target in canonical form."""

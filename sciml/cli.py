@@ -350,19 +350,26 @@ def _discover(args: argparse.Namespace) -> int:
     from linalg_discovery.discover import discover
     from sciml.core.files import write_json
 
-    result = discover(
-        args.path,
-        args.search,
-        args.seed,
-        budget=args.budget,
-        workers=args.workers,
-        progress=not args.quiet,
-    )
+    try:
+        result = discover(
+            args.path,
+            args.search,
+            args.seed,
+            budget=args.budget,
+            workers=args.workers,
+            batch=args.batch,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+        )
+    except ImportError as err:
+        raise ValueError(f"--backend {args.backend}: {err}") from err
     summary = result.to_dict()
     print(result.source, end="" if result.source.endswith("\n") else "\n")
     print(
         f"found: {summary['found']}  simulations: {summary['simulations']}  "
-        f"nodes: {summary['nodes']}  seconds: {summary['seconds']:.1f}"
+        f"evaluations: {summary['evaluations']}  nodes: {summary['nodes']}  "
+        f"seconds: {summary['seconds']:.1f}"
     )
     if args.json:
         write_json(args.json, summary)
@@ -611,7 +618,24 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--search", default="mcgs", **_registered(SEARCHES))
     disc.add_argument("--seed", type=int, default=42)
     disc.add_argument("--budget", type=_positive_int, help="simulations per inserted instruction")
-    disc.add_argument("--workers", type=_positive_int, default=1, help="parallel playouts")
+    disc.add_argument(
+        "--workers", type=_positive_int, default=1, help="workers scoring each batch's programs"
+    )
+    disc.add_argument(
+        "--batch",
+        type=_positive_int,
+        default=1,
+        help="leaves per round; the result depends on it, not on --workers",
+    )
+    disc.add_argument(
+        "--backend",
+        choices=("process", "dask"),
+        default="process",
+        help="process pool, or a Dask cluster (extra 'distributed')",
+    )
+    disc.add_argument(
+        "--scheduler", help="join the Dask cluster at tcp://HOST:PORT (with --backend dask)"
+    )
     disc.add_argument(
         "--json", type=_file_to_write, help="write found/simulations/seconds/nodes/program here"
     )
