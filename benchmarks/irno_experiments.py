@@ -17,9 +17,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_irno import SETTINGS, _refine_spec, _refine_train
+from benchmarks.bench_irno import SETTINGS, _refine_spec, _refine_train, train_to_plateau
 from sciml.core.files import write_json
+from sciml.data.pde.store import generate_dataset
 from sciml.training.refine_run import evaluate_refined, refine_run
+from sciml.training.run import RunSpec, default_operator_config, open_run_data
 
 # name: overrides of the quick refiner settings (plus "kind"/"steps" where they change)
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -56,14 +58,35 @@ def run_variant(base_run: Path, out: Path, settings: dict[str, Any], epochs: int
     }
 
 
+def prepare_base(out: Path) -> Path:
+    """The quick benchmark's data and base run (same data, split and seed) under ``out``."""
+    settings = SETTINGS["quick"]
+    p, b = settings["problem"], settings["base"]
+    data = out / f"kolmogorov-{p['native']}-{p['n']}.h5"
+    generate_dataset("kolmogorov", data, n=p["n"], resolution=p["native"], seed=0,
+                     params=p["params"], progress=False)
+    res = p["resolution"]
+    spec = RunSpec(data=str(data), resolutions=(res,), method="spectral",
+                   batch_size=b["batch_size"], **settings["split"])
+    dataset = open_run_data(spec)
+    config = default_operator_config(dataset, (res,), modes=b["modes"], hidden_channels=b["width"])
+    train_to_plateau(spec, out / "base", config, b, "cpu", progress=False)
+    return out / "base"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("base_run")
+    parser.add_argument("base_run", help="a base run folder; with --prepare, made there")
+    parser.add_argument("--prepare", action="store_true",
+                        help="generate the quick data and train its base into BASE_RUN's parent")
     parser.add_argument("--json", required=True)
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--work", default=".sciml-bench/irno-experiments")
     parser.add_argument("--only", help="comma-separated variant numbers (0-based)")
     args = parser.parse_args()
+    if args.prepare:
+        prepare_base(Path(args.base_run).parent)
+        return
     quick = SETTINGS["quick"]["refine"]
     numbered = list(enumerate(VARIANTS.items()))
     if args.only:
