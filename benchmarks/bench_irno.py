@@ -88,7 +88,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
             "depth": 3,
             "output_gain": 0.01,
             "lr": 3e-3,
-            "epochs": 6,
+            "epochs": 24,
             "batch_size": 8,
             "contraction_weight": 0.0,
         },
@@ -332,6 +332,7 @@ def _refine_spec(base_dir: Path, r: dict[str, Any], kind: str | None = None, ste
         refiner=refiner,
         batch_size=r["batch_size"],
         contraction_weight=r["contraction_weight"],
+        spectral_weight=r.get("spectral_weight", 1.0),
     )
 
 
