@@ -25,7 +25,7 @@ from sciml.training.run import RunSpec, default_operator_config, open_run_data
 
 # name: overrides of the quick refiner settings (plus "kind"/"steps" where they change)
 VARIANTS: dict[str, dict[str, Any]] = {
-    "contractive a0.6 L0.5 (chosen)": {},
+    "contractive a0.6 L0.5": {},
     "contractive a0.3 L0.5": {"alpha": 0.3},
     "contractive a0.6 L0.9": {"lipschitz": 0.9},
     "contractive a0.6 L0.5 K3": {"steps": 3},
