@@ -40,6 +40,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "contractive a0.6 L0.5, 24 epochs, width 16": {"epochs": 24, "width": 16},
     "contractive a0.6 L0.5, 12 epochs": {"epochs": 12},
     "contractive a0.9 L0.5, 24 epochs": {"epochs": 24, "alpha": 0.9},
+    "contractive a0.6 L0.5, 48 epochs": {"epochs": 48},
     "contractive a0.9 L0.5, 24 epochs, no spectral term": {
         "epochs": 24, "alpha": 0.9, "spectral_weight": 0.0
     },
