@@ -88,7 +88,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
             "depth": 3,
             "output_gain": 0.01,
             "lr": 3e-3,
-            "epochs": 24,
+            "epochs": 48,
             "batch_size": 8,
             "contraction_weight": 0.0,
         },
