@@ -59,6 +59,19 @@ def refinement_step(
     return h + alpha * out
 
 
+def step_map(
+    refiner: Refiner, x: torch.Tensor, alpha: float, form: str = "residual"
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """h ↦ T(h) for a fixed ``x`` (see :func:`refinement_step`). A refiner with a
+    ``bind(x)`` method (the contractive one) computes its h-independent part once here,
+    so each further step costs only its h-path."""
+    bind = getattr(refiner, "bind", None)
+    g = bind(x) if bind is not None else lambda h: refiner(torch.cat([x, h], dim=1))
+    if form == "relaxed":
+        return lambda h: (1 - alpha) * h + alpha * g(h)
+    return lambda h: h + alpha * g(h)
+
+
 def refine(
     refiner: Refiner,
     x: torch.Tensor,
@@ -76,11 +89,21 @@ def refine(
     check_form(form)
     if truncate is not None:
         check_steps(truncate, "truncate")
+    return iterate(step_map(refiner, x, alpha, form), h0, steps, truncate)
+
+
+def iterate(
+    update: Callable[[torch.Tensor], torch.Tensor],
+    h0: torch.Tensor,
+    steps: int,
+    truncate: int | None = None,
+) -> list[torch.Tensor]:
+    """[h_1, …, h_steps] with h_{k+1} = update(h_k), detached every ``truncate`` steps."""
     iterates, h = [], h0
     for k in range(steps):
         if truncate is not None and k % truncate == 0:
             h = h.detach()
-        h = refinement_step(refiner, x, h, alpha, form)
+        h = update(h)
         iterates.append(h)
     return iterates
 

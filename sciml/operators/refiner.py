@@ -17,6 +17,7 @@ starts near the identity:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -211,12 +212,20 @@ class ContractiveRefiner(nn.Module):
     def check_grid(self, grid: tuple[int, ...]) -> None:
         self.unet.check_grid(grid)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        c, h = z[:, : self.context_channels], z[:, self.context_channels :]
+    def bind(self, c: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+        """h ↦ G([c, h]) with the U-Net's A(c), V(c) computed once for the context c."""
         features = self.unet(c)
         a, v = features[:, : self.out_channels], features[:, self.out_channels :]
-        h0 = c[:, -self.out_channels :]
-        return h0 + a + self.lipschitz * self.w2(torch.relu(self.w1(h) + v))
+        offset = c[:, -self.out_channels :] + a
+
+        def g(h: torch.Tensor) -> torch.Tensor:
+            return offset + self.lipschitz * self.w2(torch.relu(self.w1(h) + v))
+
+        return g
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        c, h = z[:, : self.context_channels], z[:, self.context_channels :]
+        return self.bind(c)(h)
 
 
 @dataclass(frozen=True)

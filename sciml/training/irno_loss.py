@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import torch
 
-from sciml.operators.irno import Refiner, check_steps, refine, refinement_step
+from sciml.operators.irno import (
+    Refiner,
+    check_alpha,
+    check_form,
+    check_steps,
+    iterate,
+    refinement_step,
+    step_map,
+)
 
 
 def progressive_exponents(steps: int, start: float = 1.0, end: float = 2.0) -> list[float]:
@@ -64,13 +72,19 @@ def unrolled_loss(
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """The K-step objective of the module docstring; returns (loss, its parts as floats).
     ``x`` is what the refiner sees besides h (the context [x, h_0] in the relaxed form)."""
-    iterates = refine(refiner, x, h0, alpha, steps, truncate, form)
+    check_alpha(alpha)
+    check_steps(steps)
+    check_form(form)
+    if truncate is not None:
+        check_steps(truncate, "truncate")
+    update = step_map(refiner, x, alpha, form)
+    iterates = iterate(update, h0, steps, truncate)
     lambdas = progressive_exponents(steps, *exponents)
     data = torch.stack([torch.mean((h - y) ** 2) for h in iterates]).mean()
     spectral = torch.stack(
         [spectral_loss(h, y, lam) for h, lam in zip(iterates, lambdas, strict=True)]
     ).mean()
-    fixed_point = ((refinement_step(refiner, x, y, alpha, form) - y) / alpha).square().mean()
+    fixed_point = ((update(y) - y) / alpha).square().mean()
     loss = data + spectral_weight * spectral + fixed_point_weight * fixed_point
     parts = {
         "mse": float(data.detach()),
