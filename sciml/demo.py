@@ -180,7 +180,7 @@ DEMO_REFINE = {  # the benchmark's configuration (bench_irno, quick) at demo siz
     "resolution": 32,
     "modes": 4,
     "base_epochs": 20,
-    "refine_epochs": 6,
+    "refine_epochs": 24,
     "steps": 3,
 }
 
@@ -238,12 +238,12 @@ def refinement_stage(ctx: DemoContext) -> str:
     refine_run(refine, runs / "kf-irno", refine_train, progress=ctx.progress)
     report = evaluate_refined(runs / "kf-irno", json_path=ctx.figure("refinement.json"))
     lines = ["| step | rel. L2 | VRMSE | low | mid | high | q |", "|---:" * 7 + "|"]
-    q = [*report["q"], float("nan")]
+    q = [f"{value:.3f}" for value in report["q"]] + ["–"]  # no step after the last iterate
     for k, row in enumerate(report["per_step"]):
         b = row["band_ratio"]
         lines.append(
             f"| {k} | {row['rel_l2']:.4f} | {row['vrmse']:.4f} | {b['low']:.3f} | "
-            f"{b['mid']:.3f} | {b['high']:.3f} | {q[k]:.3f} |"
+            f"{b['mid']:.3f} | {b['high']:.3f} | {q[k]} |"
         )
     return "\n".join(
         [
