@@ -93,33 +93,6 @@ SETTINGS: dict[str, dict[str, Any]] = {
             "contraction_weight": 0.0,
         },
     },
-    "standard": {
-        "problem": {"native": 64, "resolution": 32, "n": 24, "params": KOLMOGOROV},
-        "split": {"test_fraction": 0.125, "val_fraction": 0.125},
-        "base": {
-            "width": 32,
-            "modes": 4,
-            "batch_size": 16,
-            "lr": 1e-3,
-            "step_size": 10,
-            "chunk": 10,
-            "max_epochs": 80,
-            "plateau": 0.01,
-        },
-        "refine": {
-            "kind": "contractive",
-            "alpha": 0.6,
-            "lipschitz": 0.5,
-            "steps": 6,
-            "width": 16,
-            "depth": 3,
-            "output_gain": 0.01,
-            "lr": 3e-3,
-            "epochs": 25,
-            "batch_size": 8,
-            "contraction_weight": 0.0,
-        },
-    },
     "gpu": {
         "problem": {
             "native": 256,
@@ -155,6 +128,21 @@ SETTINGS: dict[str, dict[str, Any]] = {
         },
     },
 }
+def _overridden(settings: dict[str, dict[str, Any]], **changes: dict[str, Any]) -> dict:
+    """``settings`` with the entries of each section in ``changes`` replaced."""
+    return {part: {**values, **changes.get(part, {})} for part, values in settings.items()}
+
+
+# --standard: the quick problem with more trajectories, a base trained to a tighter plateau and
+# a wider refiner (the refiner's epochs as the quick experiments chose).
+SETTINGS["standard"] = _overridden(
+    SETTINGS["quick"],
+    problem={"n": 24},
+    split={"test_fraction": 0.125, "val_fraction": 0.125},
+    base={"max_epochs": 80, "plateau": 0.01},
+    refine={"width": 16},
+)
+
 SMOKE = {
     "problem": {
         "native": 32,
