@@ -346,16 +346,36 @@ def settings_for(mode: str) -> dict[str, Any]:
     return settings
 
 
+class _StageLog:
+    """Each finished stage's seconds and figures, rewritten to ``path`` as it lands, so a run
+    killed at a time limit still says how far it got and what it measured."""
+
+    def __init__(self, path: Path):
+        self.path, self.stages, self.tic = path, {}, time.perf_counter()
+
+    def __call__(self, stage: str, **figures: Any) -> None:
+        import json
+
+        now = time.perf_counter()
+        self.stages[stage] = {"seconds": now - self.tic, **figures}
+        self.tic = now
+        self.path.write_text(json.dumps(self.stages, indent=1, default=float))
+        print(f"[irno] {stage}: {self.stages[stage]['seconds']:.1f} s", flush=True)
+
+
 def run_problem(
     settings: dict[str, Any], out: Path, device: str, progress: bool
 ) -> dict[str, Any]:
     p, b, r = settings["problem"], settings["base"], settings["refine"]
+    out.mkdir(parents=True, exist_ok=True)
+    stage = _StageLog(out / "stages.json")
     data = out / f"kolmogorov-{p['native']}-{p['n']}.h5"
     tic = time.perf_counter()
     generate_dataset("kolmogorov", data, n=p["n"], resolution=p["native"], seed=0,
                      params=p["params"], progress=progress, device=device,
                      batch_size=p.get("batch_size"))
     data_seconds = time.perf_counter() - tic
+    stage("data")
     res = p["resolution"]
     spec = RunSpec(data=str(data), resolutions=(res,), method="spectral",
                    batch_size=b["batch_size"], **settings["split"])
@@ -370,6 +390,7 @@ def run_problem(
 
     base = train_to_plateau(spec, out / "base", config, b, device, progress)
     seconds_per_epoch = base["seconds"] / base["epochs"]
+    stage("base", epochs=base["epochs"], val_curve=base["val_curve"])
 
     refine_spec = _refine_spec(out / "base", r)
     tic = time.perf_counter()
@@ -377,6 +398,7 @@ def run_problem(
     refine_seconds = time.perf_counter() - tic
     report = evaluate_refined(out / "irno", json_path=out / "irno" / "eval.json", device=device)
     k = r["steps"]
+    stage("refiner", per_step=report["per_step"], q=report["q"])
 
     # control: the same refiner U-Net used once, same loss, as many epochs as fit in the
     # refiner's training time (an epoch's time measured on a one-epoch probe)
@@ -391,12 +413,14 @@ def run_problem(
     refine_run(single_spec, out / "single", single_train, device=device, progress=progress)
     single_seconds = time.perf_counter() - tic
     single = evaluate_refined(out / "single", device=device)
+    stage("single_pass", epochs=single_epochs, rel_l2=single["per_step"][1]["rel_l2"])
 
     # control: the base trained on for the refiner's wall time, fresh schedule
     extra_epochs = max(1, round(refine_seconds / seconds_per_epoch))
     longer = train_on(
         spec, out / "base", out / "base-longer", extra_epochs, b["lr"], device, progress
     )
+    stage("base_longer", epochs=extra_epochs, final_val_rel_l2=longer["final_val_rel_l2"])
 
     # control: a wider single-pass FNO with the FLOPs of base + K refinement steps
     base_model = load_run_model(out / "base")
@@ -406,17 +430,18 @@ def run_problem(
     wide_config = replace(config, hidden_channels=matched_width(config, x_one, budget))
     wide_b = {**b, "max_epochs": b.get("control_max_epochs", b["max_epochs"])}
     wide = train_to_plateau(spec, out / "wide", wide_config, wide_b, device, progress)
+    stage("wide", width=wide_config.hidden_channels, epochs=wide["epochs"])
 
     def test_error(model) -> float:
         with torch.no_grad():
-            pred = torch.cat([model.to("cpu").eval()(xb) for xb in x_test.split(32)])
+            pred = torch.cat([to_device(model, "cpu").eval()(xb) for xb in x_test.split(32)])
         return float(relative_l2_per_field(pred, y_test).mean())
 
     timing_x = x_test[: min(len(x_test), 16)]
 
     def cost(model) -> dict[str, float]:
         return {
-            "flops": forward_flops(model.to("cpu"), x_one),
+            "flops": forward_flops(to_device(model, "cpu"), x_one),
             "seconds_per_sample": seconds_per_sample(model, timing_x, device),
         }
 
