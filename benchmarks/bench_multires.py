@@ -19,8 +19,11 @@ n_modes 64, 1100 samples, 150 epochs, StepLR(15, ½), batch 32.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
+import shutil
 import statistics
 import time
 from dataclasses import replace
@@ -30,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.neuralop_baseline import neuralop_trainer_throughput
+from sciml.core.files import write_json
 from sciml.data.pde.store import generate_dataset
 from sciml.training.run import (
     RunSpec,
@@ -284,7 +288,9 @@ def run_standard(progress: bool = True) -> dict[str, Any]:
     bench_start = time.perf_counter()
     problem, settings = STANDARD["problem"], STANDARD
     native, resolutions = problem["native"], tuple(problem["resolutions"])
-    out = WORK_DIR / time.strftime("standard-%Y%m%d-%H%M%S")
+    # one folder per settings: a killed run resumes, keeping every finished record
+    digest = hashlib.sha1(json.dumps(STANDARD, sort_keys=True).encode()).hexdigest()[:8]
+    out = WORK_DIR / f"multires-standard-{digest}"
     out.mkdir(parents=True, exist_ok=True)
     data = out / f"darcy-{native}-{problem['n']}.h5"
     validation_path = out / f"darcy-{native}-validation.h5"
@@ -304,6 +310,11 @@ def run_standard(progress: bool = True) -> dict[str, Any]:
     train = TrainConfig(step_size=settings["step_size"], eval_every=settings["chunk"])
     records = []
     for name, options in _runs(resolutions).items():
+        done = out / "runs" / f"{name}.json"
+        if done.exists():
+            records.append(json.loads(done.read_text()))
+            continue
+        shutil.rmtree(out / "runs" / name, ignore_errors=True)  # an unfinished run restarts
         spec = RunSpec(data=str(data), batch_size=settings["batch_size"], **options)
         result = train_to_plateau(spec, out / "runs" / name, config, train, resolutions,
                                   validation, settings, progress)
@@ -333,6 +344,7 @@ def run_standard(progress: bool = True) -> dict[str, Any]:
                 "swing": max(other_mse.values()) / min(other_mse.values()),
             },
         })
+        write_json(done, records[-1])
     goals = {"darcy": targets(records, resolutions)}
     by_name = {r["train"]: r for r in records}
     highest, low = by_name[f"single-{resolutions[-1]}"], by_name["mix-70-lowest"]

@@ -45,3 +45,16 @@ def test_standard_and_quick_together_are_refused():
         bench.run(quick=True, standard=True)
     with pytest.raises(ValueError, match="no --standard mode"):
         run_benchmark("data", standard=True)
+
+
+def test_standard_mode_resumes_from_finished_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "STANDARD", TINY)
+    monkeypatch.setattr(bench, "WORK_DIR", tmp_path)
+    first = bench.run(progress=False, standard=True)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(bench, "train_to_plateau", no_training)
+    again = bench.run(progress=False, standard=True)
+    assert again["runs"] == first["runs"]
