@@ -17,7 +17,8 @@ ratio ‖A − Â₂₀‖_F/‖A − A₂₀‖_F is ≤ 1.05 on both profiles;
 loosest tol in 1e-1 … 1e-10, 0 whose validation error ratio is at most the discovered
 program's. Held-out test matrices (seeds 2000, 2001, never used in search, verification or
 validation) are timed side by side, the methods in turn each round, median of the rounds.
-Run with OMP_NUM_THREADS=1 (the JSON records it).
+On the Nyström stage's problems, the error of Nyström and of the randomized SVD without
+power iteration from the same Y = AΩ. Run with OMP_NUM_THREADS=1 (the JSON records it).
 """
 
 from __future__ import annotations
@@ -204,6 +205,25 @@ def solver_comparison(quick: bool, progress: bool = False) -> dict[str, Any]:
     }
 
 
+def nystrom_comparison() -> dict[str, Any]:
+    """On the Nyström stage's PSD problems (seeds 42-44): the rank-k error ratio of Nyström
+    (one pass over A) and of the randomized SVD without power iteration (two passes), both
+    from the same Y = AΩ."""
+    from linalg_discovery.lowrank.curriculum import stages
+    from linalg_discovery.lowrank.interpreter import execute
+    from linalg_discovery.lowrank.reward import error_ratio
+
+    table = stages()
+    nystrom, rsvd = table["psd-nystrom"], table["small-svd"]
+    out: dict[str, list[float]] = {"nystrom": [], "randomized_svd_q0": []}
+    for seed in SEEDS:
+        problem = nystrom.problem(seed)
+        for name, stage in (("nystrom", nystrom), ("randomized_svd_q0", rsvd)):
+            ev = execute(stage.target, problem, stage.settings)
+            out[name].append(error_ratio(ev, problem))
+    return out
+
+
 def discovered_program() -> dict[str, Any]:
     """MCGS on the randomized-svd path (seed 42) and the check against the exported solver."""
     from linalg_discovery.discover import discover
@@ -224,6 +244,7 @@ def run(quick: bool = False, progress: bool = True) -> dict[str, Any]:
         "quick": quick,
         "search": {"summary": _summary(rows), "rows": rows},
         "discovered": program,
+        "nystrom_stage": nystrom_comparison(),
         "solver": solver,
         "seconds": time.perf_counter() - start,
     }
