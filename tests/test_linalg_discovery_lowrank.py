@@ -1,13 +1,17 @@
 """Low-rank family: primitives against closed forms, reward, canonical form, search, export,
 bad input."""
 
+import gymnasium
 import numpy as np
 import pytest
+from gymnasium.utils.env_checker import check_env
 
 from linalg_discovery.discover import discover
+from linalg_discovery.grammar import Action
 from linalg_discovery.lowrank import primitives as pr
 from linalg_discovery.lowrank.canonical import eliminate_dead_code, program_key
 from linalg_discovery.lowrank.curriculum import ORTH, PATHS, RANGE, path_stages, stages
+from linalg_discovery.lowrank.env import LowRankEnv, register_lowrank_env
 from linalg_discovery.lowrank.interpreter import Settings, execute
 from linalg_discovery.lowrank.problems import LowRankProblem, decaying_matrix, decaying_problem
 from linalg_discovery.lowrank.program import Program, instr
@@ -161,6 +165,25 @@ def test_the_interpreter_and_the_solver_draw_the_same_test_matrix():
     np.testing.assert_allclose(ev.u @ ev.v.T, (u * s) @ vt, atol=1e-12)
 
 
+def test_the_environment_passes_check_env_and_plays_the_power_iteration():
+    env = gymnasium.make(register_lowrank_env(), stage="power-iteration", m=60, n=40, k=5)
+    check_env(env.unwrapped, skip_render_check=True)
+    env = LowRankEnv("power-iteration", m=60, n=40, k=5, fixed_problem_seed=3)
+    obs, info = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    # grown one live instruction at a time: A·V1 reads the live cache V1 first
+    inserts = [
+        Action("iterate", 0, instr("matmul", "V1", target="U1")),
+        Action("iterate", 0, instr("rmatmul", "U1", target="V1")),
+        Action("iterate", 2, instr("orth", "U1", target="U1")),
+    ]
+    for action in inserts:
+        assert info["action_mask"][env.index_of(action)] == 1
+        obs, reward, terminated, truncated, info = env.step(env.index_of(action))
+    assert terminated and not truncated and info["found"]
+    assert reward == pytest.approx(env._task.score(env.stage.target)) and reward > 0.8
+
+
 @pytest.mark.parametrize(
     ("call", "named"),
     [
@@ -173,6 +196,7 @@ def test_the_interpreter_and_the_solver_draw_the_same_test_matrix():
         (lambda: LowRankProblem(np.ones((5, 4)), 5), "rank"),
         (lambda: LowRankProblem(np.array([[1.0, np.nan], [0.0, 1.0]]), 1), "A"),
         (lambda: path_stages("sketch-and-solve"), "path"),
+        (lambda: LowRankEnv("sketch-and-solve"), "stage"),
         (lambda: stages(30, 20, 0), "rank"),
         (lambda: discover("randomized-svd", family="tensor"), "family"),
         (lambda: discover("sketch-and-solve", family="lowrank"), "path"),
