@@ -8,13 +8,12 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from linalg_discovery.curriculum import PATH_NAMES, path_stages
-from linalg_discovery.export import to_source, verify
+from linalg_discovery.curriculum import PATH_NAMES
+from linalg_discovery.families import FAMILIES
 from linalg_discovery.search import SearchConfig, SearchResult, search_stage
 from linalg_discovery.searches import SEARCHES
-from linalg_discovery.task import Task
 
-__all__ = ["PATH_NAMES", "SEARCHES", "DiscoveryResult", "discover"]
+__all__ = ["FAMILIES", "PATH_NAMES", "SEARCHES", "DiscoveryResult", "discover"]
 
 
 @dataclass
@@ -64,9 +63,10 @@ def discover(
     batch: int = 1,
     backend: str = "process",
     scheduler: str | None = None,
-    m: int = 1000,
-    n: int = 20,
+    m: int | None = None,
+    n: int | None = None,
     progress: bool = False,
+    family: str = "least-squares",
 ) -> DiscoveryResult:
     """Search every stage of ``path`` with ``search``, each from its hand-written start
     program on the problem drawn with ``seed``; export the last stage's program as NumPy source
@@ -97,10 +97,14 @@ def discover(
     scheduler : str, optional
         Address of a running Dask scheduler (``"tcp://host:port"``, backend ``dask``); the
         search starts once ``workers`` workers have joined it.
-    m, n : int
-        Size of the tall problems.
+    m, n : int, optional
+        Size of the problems (the family's default: 1000×20 for least squares, 300×200 for
+        low rank).
     progress : bool
         Show a tqdm bar over the stages.
+    family : str
+        A problem family (:data:`~linalg_discovery.families.FAMILIES`: ``least-squares``,
+        ``lowrank``, whose paths are ``randomized-svd`` and ``nystrom``).
 
     Returns
     -------
@@ -110,7 +114,7 @@ def discover(
     Raises
     ------
     ValueError
-        For an unknown path, search or backend, a negative seed, or a scheduler that cannot
+        For an unknown family, path, search or backend, a negative seed, or a scheduler that cannot
         be reached.
     TypeError
         For a seed that is not an integer.
@@ -128,7 +132,8 @@ def discover(
     if seed < 0:
         raise ValueError(f"seed must be non-negative, got {seed}")
     method = SEARCHES[search]
-    stages = path_stages(path, m, n)
+    kind = FAMILIES[family]
+    stages = kind.path_stages(path, m, n)
     if budget is None:
         budget = method.default_budget
     config = SearchConfig(
@@ -143,13 +148,7 @@ def discover(
     results = []
     with config.open_pool() or nullcontext() as pool:
         for stage in tqdm(stages, desc=f"{path} ({search})", disable=not progress):
-            results.append((stage.name, search_stage(Task(stage, seed), config, seed, pool=pool)))
-    last_stage, (_, last) = stages[-1], results[-1]
-    return DiscoveryResult(
-        path,
-        search,
-        seed,
-        results,
-        to_source(last.program, last_stage.settings),
-        verify(last.program, last_stage),
-    )
+            task = kind.task(stage, seed)
+            results.append((stage.name, search_stage(task, config, seed, pool=pool)))
+    source, verification = kind.export(results[-1][1].program, stages[-1])
+    return DiscoveryResult(path, search, seed, results, source, verification)

@@ -40,7 +40,7 @@ class _Shipped:
 
     def __setstate__(self, state: dict) -> None:
         task = state["task"]
-        self.task = Task(task.stage, task.seed, problem=copy.deepcopy(task.problem))
+        self.task = type(task)(task.stage, task.seed, problem=copy.deepcopy(task.problem))
 
 
 def _score(source: str | _Shipped, program: Program) -> tuple[float, float]:
@@ -54,7 +54,7 @@ def _score(source: str | _Shipped, program: Program) -> tuple[float, float]:
 
 def _bare_copy(task: Task) -> Task:
     """The task without its caches or counters (what a worker needs to score programs)."""
-    return Task(task.stage, task.seed, problem=task.problem)
+    return type(task)(task.stage, task.seed, problem=task.problem)
 
 
 class EvaluationPool:

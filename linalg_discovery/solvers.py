@@ -22,9 +22,10 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from linalg_discovery.lowrank.solver import randomized_svd
 from linalg_discovery.primitives import countsketch, preconditioned_cgls, qr_r
 
-__all__ = ["lstsq"]
+__all__ = ["lstsq", "randomized_svd"]
 
 
 def _check_int(name: str, value: Any, low: int) -> int:

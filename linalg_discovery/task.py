@@ -28,6 +28,8 @@ class Move:
 @dataclass
 class Task:
     """Search problem of ``stage`` on ``problem`` (built from ``seed`` when not given).
+    A problem family other than least squares subclasses it and overrides ``canonical``,
+    ``key``, ``actions`` and ``score``; the cache, the counting and the searches stay as here.
     ``moves_cache`` may be shared between tasks of the same stage (moves do not depend on the
     problem).
 
@@ -68,6 +70,10 @@ class Task:
     def key(self, program: Program) -> int:
         return program_key(program, self.stage.outputs)
 
+    def actions(self, program: Program) -> list[Action]:
+        """Legal insertions into the stage's open sections (a problem family's grammar)."""
+        return legal_actions(program, self.stage.open_sections, self.stage.enabled)
+
     def moves(self, program: Program) -> list[Move]:
         """Legal insertions grouped by canonical child; insertions that are dead on arrival
         (the child equals the parent) are dropped."""
@@ -75,7 +81,7 @@ class Task:
         if parent in self.moves_cache:
             return self.moves_cache[parent]
         groups: dict[int, Move] = {}
-        for action in legal_actions(program, self.stage.open_sections, self.stage.enabled):
+        for action in self.actions(program):
             child = self.canonical(apply_action(program, action))
             key = self.key(child)
             if key == parent:

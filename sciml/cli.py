@@ -361,6 +361,7 @@ def _discover(args: argparse.Namespace) -> int:
             backend=args.backend,
             scheduler=args.scheduler,
             progress=not args.quiet,
+            family=args.family,
         )
     except ImportError as err:
         raise ValueError(f"--backend {args.backend}: {err}") from err
@@ -466,6 +467,7 @@ def _registered(registry: Any, *, many: bool = False, lead: str = "") -> dict[st
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from linalg_discovery.families import FAMILIES
     from linalg_discovery.searches import SEARCHES
     from sciml.data.pde import PDE_GENERATORS
     from sciml.operators.registry import OPERATOR_MODELS
@@ -614,7 +616,10 @@ def build_parser() -> argparse.ArgumentParser:
     disc = commands.add_parser(
         "discover", help="search a curriculum path for a randomized linear-algebra program"
     )
-    disc.add_argument("--path", required=True, help="e.g. sketch-and-precondition")
+    disc.add_argument(
+        "--path", required=True, help="e.g. sketch-and-precondition, randomized-svd (lowrank)"
+    )
+    disc.add_argument("--family", default="least-squares", **_registered(FAMILIES))
     disc.add_argument("--search", default="mcgs", **_registered(SEARCHES))
     disc.add_argument("--seed", type=int, default=42)
     disc.add_argument("--budget", type=_positive_int, help="simulations per inserted instruction")

@@ -1,0 +1,129 @@
+"""Rank-k approximation by the discovered randomized SVD with power iterations, called like
+``scipy.sparse.linalg.svds``.
+
+The program MCGS finds on the ``randomized-svd`` path (Halko, Martinsson & Tropp 2011,
+Alg. 4.4 and 5.1), with ℓ = k + p columns:
+
+1. Q = orth(AΩ), Ω an n×ℓ Gaussian (or sparse sign) test matrix;
+2. q times Q ← orth(A·(AᵀQ)) (power iteration, re-orthonormalised every pass): the error
+   bound's tail term shrinks like (σ_{k+1}/σ_j)^{2q};
+3. W = AᵀQ = (QᵀA)ᵀ, its thin SVD W = ŴΣZᵀ, and A ≈ (QZ)ΣŴᵀ truncated to its first k terms.
+
+It reads A 2q + 2 times and runs no stopping test: its cost is fixed by (k, p, q). A dense
+A's products with thin factors are formed as (XᵀAᵀ)ᵀ and (XᵀA)ᵀ, with the thin factor on the
+left, the layout OpenBLAS runs about 1.8× faster than A·X for an ℓ of tens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from linalg_discovery.lowrank.primitives import (
+    TEST_MATRICES,
+    gaussian_test_matrix,
+    orthonormalize,
+    range_finder,
+    sparse_sign_test_matrix,
+)
+from linalg_discovery.lowrank.problems import check_matrix, check_rank
+
+__all__ = ["randomized_svd"]
+
+
+def _times(a: np.ndarray | sp.spmatrix, x: np.ndarray) -> np.ndarray:
+    """A·X."""
+    return np.asarray(a @ x) if sp.issparse(a) else (x.T @ a.T).T
+
+
+def _times_transpose(a: np.ndarray | sp.spmatrix, x: np.ndarray) -> np.ndarray:
+    """Aᵀ·X."""
+    return np.asarray(a.T @ x) if sp.issparse(a) else (x.T @ a).T
+
+
+def _check_count(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def randomized_svd(
+    A: np.ndarray | sp.spmatrix,
+    k: int,
+    *,
+    oversampling: int = 10,
+    power_iterations: int = 2,
+    test_matrix: str = "gaussian",
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    """Rank-k truncated SVD A ≈ U diag(s) Vt by the randomized SVD (see the module docstring).
+
+    Parameters
+    ----------
+    A : (m, n) array or scipy.sparse matrix, finite.
+    k : rank, 1 <= k <= min(m, n).
+    oversampling : p, extra columns of the test matrix (ℓ = min(k + p, min(m, n))).
+    power_iterations : q, passes Q ← orth(A·AᵀQ).
+    test_matrix : ``"gaussian"`` or ``"sparse_sign"`` (4 nonzeros ±1 per row).
+    seed : seed of Ω; the same seed gives the same bytes.
+
+    Returns
+    -------
+    U : (m, k) orthonormal columns.
+    s : (k,) singular value estimates, decreasing.
+    Vt : (k, n) orthonormal rows.
+    info : dict with ``width`` (ℓ), ``power_iterations``, ``test_matrix`` and
+        ``passes_over_A`` (2q + 2).
+
+    Raises
+    ------
+    ValueError
+        For a non-finite or non-2-D A, a rank outside [1, min(m, n)], a negative
+        oversampling or number of power iterations, or an unknown test matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.standard_normal((60, 5)) @ rng.standard_normal((5, 40))   # rank 5
+    >>> U, s, Vt, info = randomized_svd(A, 5, seed=1)
+    >>> bool(np.allclose(U * s @ Vt, A)), info["passes_over_A"]
+    (True, 6)
+    """
+    if sp.issparse(A):
+        a = sp.csr_matrix(A, dtype=np.float64)
+        if not np.all(np.isfinite(a.data)):
+            raise ValueError("A must be finite (found NaN or Inf)")
+    else:
+        a = check_matrix(A, "A")
+    k = check_rank(k, a.shape, "k")
+    oversampling = _check_count("oversampling", oversampling, 0)
+    q = _check_count("power_iterations", power_iterations, 0)
+    seed = _check_count("seed", seed, 0)
+    if test_matrix not in TEST_MATRICES:
+        raise ValueError(
+            f"test_matrix must be one of {', '.join(TEST_MATRICES)}, got {test_matrix!r}"
+        )
+    m, n = a.shape
+    width = min(k + oversampling, m, n)
+    rng = np.random.default_rng([seed, 1, TEST_MATRICES.index(test_matrix)])
+    if test_matrix == "gaussian":
+        q_basis = orthonormalize(_times(a, gaussian_test_matrix(n, width, rng)))
+    else:
+        q_basis = orthonormalize(
+            np.asarray(range_finder(a, sparse_sign_test_matrix(n, width, rng)))
+        )
+    for _ in range(q):
+        q_basis = orthonormalize(_times(a, _times_transpose(a, q_basis)))
+    w = _times_transpose(a, q_basis)
+    w_left, s, zt = np.linalg.svd(w, full_matrices=False)
+    u = q_basis @ zt[:k].T
+    info = {
+        "width": width,
+        "power_iterations": q,
+        "test_matrix": test_matrix,
+        "passes_over_A": 2 * q + 2,
+    }
+    return u, s[:k], w_left[:, :k].T, info
