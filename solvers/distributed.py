@@ -164,9 +164,14 @@ def _worker(rank: int, world: int, store: str, job: dict, out: dict) -> None:
             seconds, gather, reduce_ = np.median(np.array(times[label]), axis=0)
             parts = [None] * world
             dist.all_gather_object(parts, (block.lo, x * scale[block.lo : block.hi]))
+            # communication and CG units pooled over every turn of every method (one machine,
+            # one matrix); the polynomial step's own unit over this method's turns
+            pooled = [u for turns in units.values() for u in turns]
             unit = {
-                key: float(np.median([u[key] for u in units[label]])) for key in units[label][0]
+                key: float(np.median([u[key] for u in pooled]))
+                for key in ("t_matvec", "t_reduction", "t_cg_iteration")
             }
+            unit["t_poly_step"] = float(np.median([u["t_poly_step"] for u in units[label]]))
             results[label] = {
                 "iterations": iterations,
                 "matvecs": matvecs,
@@ -199,8 +204,9 @@ def distributed_cg(
     polynomial of S A S with ``_run``, or None for Jacobi}); per label the iterations, matvecs
     and reductions of one solve, and the median over ``repeats`` of its wall time and of the
     time spent in all_gather (matvecs) and all_reduce (reductions); ``unit_costs`` the medians
-    over the repeats of :func:`_unit_costs` (``calibration`` back-to-back calls each, measured
-    just before each solve), ``predicted_seconds`` by :func:`predicted_seconds` and
+    of :func:`_unit_costs` (``calibration`` back-to-back calls each, measured just before each
+    solve; t_mv, t_red and t_cg pooled over all methods' turns, t_step over the method's),
+    ``predicted_seconds`` by :func:`predicted_seconds` and
     ``predicted_seconds_communication_only`` = matvecs·t_mv + reductions·t_red; ``x`` the
     solution."""
     a = check_operator(a)
