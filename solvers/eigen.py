@@ -37,11 +37,12 @@ from sciml.data.matrices.inertia import count_below
 from solvers.linear_operators import CountingOperator, check_degree, check_operator, is_symmetric
 from solvers.probes import lanczos
 
-EIG_METHODS = ("filtered", "arpack", "lobpcg")
+EIG_METHODS = ("filtered", "filtered-lanczos", "arpack", "lobpcg")
 FILTERS = ("chebyshev", "learned")
 MIN_DEGREE = 4  # lowest per-column degree of the adaptive Chebyshev filter
 PROBE_MARGIN = 1.05
 DEFAULT_DEGREE = {"chebyshev": 12, "learned": 12}  # the filter model ships at degree 12
+FILTERED_LANCZOS_DEGREE = 2  # fewest matvecs (a Lanczos step on p(A) costs deg matvecs)
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,9 @@ def eigsh(
     against the locked vectors and does Rayleigh–Ritz; converged wanted pairs are locked.
     ``filter``: "chebyshev" (T_m with a degree per column, at most ``degree``, default 12) or
     "learned" (the shipped network's degree-``degree`` filter, default 12, same for all columns).
+    "filtered-lanczos": ARPACK on the Chebyshev filter p(A) of degree ``degree`` (default 2)
+    that damps [θ_{k+1}, u] of the probe (:mod:`solvers.filtered_lanczos`; Chebyshev filter
+    only); the Rayleigh quotients of A are checked against ``tol``.
     "arpack": ``scipy.sparse.linalg.eigsh`` (seeded v0); "lobpcg": ``scipy.sparse.linalg.lobpcg``
     with the optional preconditioner ``M`` (e.g. a :func:`polynomial_preconditioner`, whose own
     matvecs are added to the count) and its own stopping rule ‖r_i‖ ≤ ``tol``.
@@ -327,7 +331,7 @@ def eigsh(
         Number of eigenpairs, 1 ≤ k < n.
     which : {"SA", "LA"}
         Smallest or largest algebraic.
-    method : {"filtered", "arpack", "lobpcg"}
+    method : {"filtered", "filtered-lanczos", "arpack", "lobpcg"}
         See above.
     filter, degree, tol, seed, maxiter, block, probe_steps, M, model_dir
         Filter kind and degree, relative residual tolerance, seed of the random vectors,
@@ -376,8 +380,12 @@ def eigsh(
     n = operator.shape[0]
     if filter not in FILTERS:
         raise ValueError(f"filter must be one of {', '.join(FILTERS)}, got {filter!r}")
+    if method == "filtered-lanczos" and filter != "chebyshev":
+        raise ValueError(
+            f"filter must be 'chebyshev' for method='filtered-lanczos', got {filter!r}"
+        )
     if degree is None:
-        degree = DEFAULT_DEGREE[filter]
+        degree = FILTERED_LANCZOS_DEGREE if method == "filtered-lanczos" else DEFAULT_DEGREE[filter]
     degree = check_degree(degree)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k < n:
         raise ValueError(f"k must be an integer with 1 <= k < n = {n}, got {k!r}")
@@ -416,6 +424,14 @@ def eigsh(
         options = (degree, tol, seed, maxiter, filter, block, probe_steps, model_dir, shift)
         values, vectors, iterations = _filtered(counter, k, solve_which, *options)
         label = f"filtered-{filter}"
+    elif method == "filtered-lanczos":
+        from solvers.filtered_lanczos import filtered_lanczos
+
+        op = counter if solve_which == "SA" else -counter
+        values, vectors, iterations = filtered_lanczos(
+            op, k, degree, tol, seed, maxiter, probe_steps
+        )
+        values = values if solve_which == "SA" else -values
     elif method == "arpack":
         try:
             v0, limit, wh = rng.standard_normal(n), maxiter * n, solve_which

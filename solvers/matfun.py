@@ -1,5 +1,6 @@
 """``funm(A, b, f)``: f(A)b for symmetric A by a degree-d polynomial applied with d matvecs and
-no inner products (learned or Chebyshev interpolant on the probe interval), or by Lanczos /
+no inner products (learned, Chebyshev interpolant on the probe interval, or fitted to the
+probe's spectral measure), or by Lanczos /
 SciPy's restarted Krylov method as references.
 
 Functions (see :data:`solvers.objectives.FUNCTIONS`): "inv" A⁻¹, "invsqrt" A^{-1/2} (both need
@@ -23,12 +24,13 @@ from solvers.linear_operators import (
     check_vector,
     is_symmetric,
 )
+from solvers.measure_fit import band_error_estimate, measure_fit
 from solvers.objectives import FUNCTIONS
 from solvers.probes import SpectralProbe, krylov_reductions, lanczos, probe
 from solvers.recurrences import chebyshev_interpolant, chebyshev_polynomial
 from solvers.registry import get_model, predict
 
-FUNM_METHODS = ("learned", "chebyshev", "lanczos", "krylov")
+FUNM_METHODS = ("learned", "chebyshev", "measure", "lanczos", "krylov")
 KRYLOV_RTOL = 1e-10
 KRYLOV_RESTART = 20
 KRYLOV_MAX_RESTARTS = 20
@@ -81,13 +83,17 @@ def funm(
     (``probe_steps`` matvecs and 3·steps + 1 reductions, shared by all columns), then d matvecs
     per column and no inner product; the Chebyshev interpolant uses the interval the learned
     model starts from, :func:`probe_interval` (Jackson-damped for "step").
+    "measure": degree-d least-squares fit of f in the probe's Gauss quadrature measure (Ritz
+    values and weights, :func:`solvers.measure_fit.measure_fit`), same probe and interval, d
+    matvecs per column, no inner product: for spectra with gaps, clusters or outliers.
     "lanczos": ‖b‖ Q_d f(T_d) e_1 from d Lanczos steps per column (d matvecs, 3d + 1
     reductions).
     "krylov": ``scipy.sparse.linalg.funm_multiply_krylov`` (rtol 1e-10 of ‖f(A)b‖, restart 20).
 
     Every method estimates its relative error and warns (``RuntimeWarning``) above ``rtol``:
     polynomials by max|p − f| / max|f| on a grid of [min(a, θ_min), u] (outside a band of
-    width π(u − a)/(d + 2) around the threshold for "step"); eigenvalues below the probe's
+    width π(u − a)/(d + 2) around the threshold for "step"; for "measure" only within the Ritz
+    values' residual bands [θ_i − r_i, θ_i + r_i]); eigenvalues below the probe's
     smallest Ritz value θ_min are not seen. Lanczos by ‖x_d − x_{d−1}‖/‖x_d‖; "krylov" when
     SciPy's restarts run out.
 
@@ -101,7 +107,7 @@ def funm(
         A⁻¹, A^{-1/2}, exp(−tA), or the spectral projector 1(λ < ``threshold``).
     degree : int
         Polynomial degree, or Lanczos steps.
-    method : {"learned", "chebyshev", "lanczos", "krylov"}
+    method : {"learned", "chebyshev", "measure", "lanczos", "krylov"}
         See above.
     t : float
         Time of ``"exp"``.
@@ -186,13 +192,22 @@ def funm(
         a_hat, coeffs = predict(get_model(f, degree, model_dir), result, param)
         lower = a_hat * upper
         coeffs = coeffs * upper ** (-FUNCTIONS[f].scale_power)
-    else:
+    elif method == "chebyshev":
         lower = probe_interval(result)[0]
         coeffs = chebyshev_interpolant(scalar, lower, upper, degree, jackson=f == "step")
-    polynomial = chebyshev_polynomial(coeffs, lower, upper)
-    estimate = polynomial_error_estimate(
-        polynomial, scalar, checked_lower(result, lower), upper, threshold if f == "step" else None
-    )
+    if method == "measure":
+        lower = probe_interval(result)[0]
+        polynomial = measure_fit(result, scalar, degree, n, lower, upper)
+        estimate = band_error_estimate(result, polynomial, scalar, checked_lower(result, lower))
+    else:
+        polynomial = chebyshev_polynomial(coeffs, lower, upper)
+        estimate = polynomial_error_estimate(
+            polynomial,
+            scalar,
+            checked_lower(result, lower),
+            upper,
+            threshold if f == "step" else None,
+        )
     _warn_if_inaccurate(estimate, rtol, f, method, degree)
     x = polynomial.apply(counter, columns)
     return FunmResult(

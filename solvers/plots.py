@@ -97,7 +97,14 @@ def plot_benchmark(results: dict[str, Any], path) -> None:
     ax.set_title("f(A)b, degree 10 (step: 20); Lanczos at equal total matvecs (probe + d)")
     ax.legend(fontsize=8)
     ax = axes[1, 1]
-    eig_methods = ("filtered", "filtered+learned", "arpack", "lobpcg", "lobpcg+learned")
+    eig_methods = (
+        "filtered",
+        "filtered+learned",
+        "filtered-lanczos",
+        "arpack",
+        "lobpcg",
+        "lobpcg+learned",
+    )
     labels = [f"{r['matrix'].split('/')[-1]} {r['which']}" for r in results["eigs"]]
     x = np.arange(len(labels))
     for j, method in enumerate(eig_methods):

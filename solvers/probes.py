@@ -77,7 +77,10 @@ class SpectralProbe:
     """Result of :func:`probe`. ``ritz`` ascending (real parts for a nonsymmetric A),
     ``residuals`` the matching Ritz residual norms, ``upper`` = θ_max + r_max + margin term, an
     upper bound of the spectrum (of its real parts), ``lower`` = θ_min (an overestimate of λ_min
-    for SPD A), ``matvecs`` and ``reductions`` what the probe cost."""
+    for SPD A), ``matvecs`` and ``reductions`` what the probe cost; ``weights`` (symmetric
+    probe) the Gauss quadrature weights (y_1i)² of the Ritz values θ_i for the start vector's
+    spectral measure, Σ_i w_i g(θ_i) ≈ vᵀg(A)v/‖v‖² (exact for polynomials of degree
+    < 2·steps)."""
 
     ritz: np.ndarray
     residuals: np.ndarray
@@ -86,6 +89,7 @@ class SpectralProbe:
     matvecs: int
     symmetric: bool
     reductions: int = 0
+    weights: np.ndarray | None = None
 
     def features(self, count: int) -> np.ndarray:
         """Scale-free network input: log10(θ_i/upper) and log10(r_i/upper + 1e-16) of ``count``
@@ -127,19 +131,22 @@ def probe(
         raise ValueError(f"margin must be >= 1, got {margin!r}")
     counter = CountingOperator(a)
     v = np.random.default_rng(seed).standard_normal(a.shape[0])
+    weights = None
     if symmetric:
         lz = lanczos(counter, v, steps)
         theta, y = scipy.linalg.eigh(lz.tridiagonal)
         residuals = np.abs(lz.beta[-1] * y[-1, :])
+        weights = y[0, :] ** 2
         reductions = lz.reductions
     else:
         theta, residuals = _arnoldi_ritz(counter, v, steps)
         reductions = krylov_reductions(counter.matvecs)
     order = np.argsort(theta)
     theta, residuals = theta[order], residuals[order]
+    weights = None if weights is None else weights[order]
     upper = float(theta[-1] + residuals[-1] + (margin - 1.0) * np.abs(theta).max())
     return SpectralProbe(
-        theta, residuals, upper, float(theta[0]), counter.matvecs, symmetric, reductions
+        theta, residuals, upper, float(theta[0]), counter.matvecs, symmetric, reductions, weights
     )
 
 

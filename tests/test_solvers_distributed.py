@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sciml.data.matrices import poisson2d
-from solvers.distributed import distributed_cg
+from solvers.distributed import distributed_cg, predicted_seconds
 from solvers.preconditioner import polynomial_preconditioner
 
 
@@ -23,7 +23,12 @@ def test_two_ranks_solve_and_count_like_serial_cg():
         assert row["reductions"] == 1 + 2 * row["iterations"]
         degree = 0 if label == "jacobi" else 5
         assert row["matvecs"] == row["iterations"] + degree * (row["iterations"] + 1)
-        assert row["predicted_seconds"] > 0
+        unit = row["unit_costs"]
+        assert unit["t_matvec"] > 0 and unit["t_reduction"] > 0 and unit["t_cg_iteration"] > 0
+        assert (unit["t_poly_step"] > 0) == (label != "jacobi")
+        assert row["predicted_seconds"] == predicted_seconds(
+            row["matvecs"], row["reductions"], row["iterations"], unit
+        )
     # serial CG on the same scaled system takes the same number of iterations (±1)
     import scipy.sparse.linalg as spla
 
@@ -35,3 +40,9 @@ def test_two_ranks_solve_and_count_like_serial_cg():
 def test_bad_input():
     with pytest.raises(ValueError, match="world must be"):
         distributed_cg(poisson2d(4), np.ones(16), {"jacobi": None}, world=0)
+
+
+def test_cost_model_adds_communication_and_local_work():
+    unit = {"t_matvec": 2.0, "t_reduction": 3.0, "t_cg_iteration": 5.0, "t_poly_step": 7.0}
+    # 4 iterations with a degree-2 polynomial: 4 + 2·5 = 14 matvecs, 10 of them inside M
+    assert predicted_seconds(14, 9, 4, unit) == 14 * 2.0 + 9 * 3.0 + 4 * 5.0 + 10 * 7.0
