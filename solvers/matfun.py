@@ -269,8 +269,12 @@ def _warn_if_inaccurate(estimate: float, rtol: float, f: str, method: str, degre
 
 def probe_interval(result: SpectralProbe) -> tuple[float, float]:
     """[a, u] with a = θ_min clamped to [1e-8·u, 0.5·u]: the interval of the Chebyshev
-    interpolant and the one an untrained learned model starts from (same probe, same interval)."""
+    interpolant and the one an untrained learned model starts from (same probe, same interval).
+    An indefinite spectrum (θ_min ≤ 0) keeps its negative part: a = θ_min − r, r the Ritz
+    residual of θ_min, since θ_min overestimates λ_min."""
     upper = result.upper
+    if result.lower <= 0.0:
+        return result.ritz[0] - result.residuals[0], upper
     return min(max(result.lower / upper, 1e-8), 0.5) * upper, upper
 
 

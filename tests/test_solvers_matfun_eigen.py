@@ -159,3 +159,18 @@ def test_funm_on_an_unscaled_matrix_is_accurate_or_warns(unscaled, method, f, de
     if error > 1e-5:
         assert warned and "estimated relative error" in warned[0], (error, r.error_estimate)
     assert r.error_estimate >= 0.0
+
+
+@pytest.mark.parametrize("method", ["chebyshev", "measure"])
+def test_exp_of_an_indefinite_matrix_covers_its_negative_eigenvalues(method):
+    """The interval keeps the negative part of the spectrum: e^{−A}b on eigenvalues in
+    [−2, 5] at degree 12 is as accurate as its estimate says (a clamped interval was 1e-3 off)."""
+    d = np.linspace(-2.0, 5.0, 300)
+    b = np.random.default_rng(1).standard_normal(300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = funm(sp.diags(d).tocsr(), b, "exp", degree=12, method=method)
+    exact = np.exp(-d) * b
+    error = np.linalg.norm(r.x - exact) / np.linalg.norm(exact)
+    assert r.interval[0] < -2.0 + 1e-6 and error < 1e-5
+    assert error <= 10 * r.error_estimate
