@@ -10,7 +10,7 @@ from benchmarks import run_benchmark
 TINY = {
     "problem": {"native": 16, "resolutions": (4, 8, 16), "modes": 4, "n": 20},
     "validation_n": 6,
-    "held_out": {"preset": "pdebench-darcy", "n": 6},
+    "held_out": {"params": {"a_high": 12.0, "a_low": 2.0}, "n": 6},
     "chunk": 1,
     "max_epochs": 3,
     "plateau": 0.02,
