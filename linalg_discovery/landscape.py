@@ -49,10 +49,23 @@ def _without(target: Program, drop: set[tuple[str, int]]) -> Program:
 
 
 def target_landscape(task: Task) -> dict[str, Any]:
-    """The direct paths of ``task``'s stage (module docstring): ``depth`` k, ``root_moves``,
-    ``hit_probability`` p and ``rollouts_per_hit`` 1/p, and per level d = 0..k the number of
-    distinct programs on the direct paths, their mean number of moves and their best reward
-    (computed afresh: not counted as evaluations)."""
+    """The direct paths from ``task``'s start program to its stage's target.
+
+    Parameters
+    ----------
+    task : Task
+        The stage on one problem instance; its moves are cached on it, its rewards are not
+        (the programs here are scored afresh and not counted as evaluations).
+
+    Returns
+    -------
+    dict
+        ``depth`` k (instructions the start lacks), ``root_moves``, ``hit_probability`` p (the
+        chance that one uniform rollout reaches the target along direct paths),
+        ``rollouts_per_hit`` 1/p (``None`` if p = 0), ``target_reward``, and ``levels``: per
+        depth d = 0..k the number of distinct programs on the direct paths, how many a rollout
+        reaches, their mean number of moves and their best reward.
+    """
     stage = task.stage
     target = task.canonical(stage.target)
     missing = missing_instructions(task.root, target)
