@@ -24,8 +24,9 @@ single-threaded BLAS (the JSON records the setting).
 
 Checks run on their own (``python -m benchmarks.bench_rl4rla CHECK --json FILE``):
 ``robustness`` (MCGS on every path for seeds 100–119), ``hard`` (the hard stages with MCGS,
-MCTS and random search at MCGS's evaluation count), ``solver`` (``solvers.lstsq`` against the
-LAPACK paths on 100000×500, 20000×200 and a sparse 200000×1000 matrix) and ``property``.
+MCTS and random search at MCGS's evaluation count, and each target's landscape), ``solver``
+(``solvers.lstsq`` against the LAPACK paths on 100000×500, 20000×200 and a sparse
+200000×1000 matrix) and ``property``.
 
 Property check: random legal environment steps and random programs through the interpreter
 (2000 steps and 2000 programs in ``--quick``, 10⁵ steps and 10⁴ programs in full mode).
