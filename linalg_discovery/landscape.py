@@ -7,9 +7,10 @@ missing instructions outside S, for the subsets S of the k. A rollout picks unif
 program's legal moves (:meth:`Task.moves`, one per canonical child), so the chance of reaching
 the target along direct paths is p_k(target), with p_0(start) = 1 and
 p_d(P) = Σ_{Q on level d−1, P a move of Q} p_{d−1}(Q)/|moves(Q)|.
-Rollouts that insert an instruction a later insertion makes dead also reach the target, so p is
-a lower bound on the hit chance of one rollout; 1/p the rollouts a search without reward signal
-needs on average.
+A rollout that reaches the target in k steps never loses an instruction (each insertion adds
+one, dead-code elimination only removes), so it passes only through programs made of the
+target's instructions, the P(S) up to variants the canonical key does not merge: p is the hit
+chance of one rollout, and 1/p the rollouts a search without reward signal needs on average.
 """
 
 from __future__ import annotations
