@@ -24,8 +24,9 @@ single-threaded BLAS (the JSON records the setting).
 
 Checks run on their own (``python -m benchmarks.bench_rl4rla CHECK --json FILE``):
 ``robustness`` (MCGS on every path for seeds 100–119), ``hard`` (the hard stages with MCGS,
-MCTS and random search at MCGS's evaluation count), ``solver`` (``solvers.lstsq`` against the
-LAPACK paths on 100000×500, 20000×200 and a sparse 200000×1000 matrix) and ``property``.
+MCTS and random search at MCGS's evaluation count, and each target's landscape), ``solver``
+(``solvers.lstsq`` against the LAPACK paths on 100000×500, 20000×200 and a sparse
+200000×1000 matrix) and ``property``.
 
 Property check: random legal environment steps and random programs through the interpreter
 (2000 steps and 2000 programs in ``--quick``, 10⁵ steps and 10⁴ programs in full mode).
@@ -37,6 +38,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -354,8 +356,11 @@ def _median_ratio(by: dict, name: str, key: str) -> float:
 
 
 def _hard_job(job: tuple[str, int, int]) -> list[dict[str, Any]]:
-    """MCGS and MCTS with ``budget`` simulations per insertion, then random search with as
-    many programs as MCGS evaluated; transposition rate = merged nodes / nodes."""
+    """MCGS and MCTS with ``budget`` simulations per insertion, then random search drawing as
+    many programs as MCGS evaluated, each search on a fresh task (no shared caches); per run
+    the transposition rate (share of the links made by expansions that reach a program already
+    in the graph), the share of evaluated programs with a nonzero reward and the evaluations
+    per simulation."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from linalg_discovery.curriculum import stages
     from linalg_discovery.search import SearchConfig, search_stage
@@ -367,7 +372,9 @@ def _hard_job(job: tuple[str, int, int]) -> list[dict[str, Any]]:
     for search in ("mcgs", "mcts", "random"):
         if search == "random":
             budget = max(rows[0]["evaluations"], 1)
-        result = search_stage(Task(stage, seed), SearchConfig(search=search, budget=budget), seed)
+        task = Task(stage, seed)
+        result = search_stage(task, SearchConfig(search=search, budget=budget), seed)
+        rewards = task.recorded_rewards()
         row = {
             "stage": name,
             "search": search,
@@ -375,26 +382,52 @@ def _hard_job(job: tuple[str, int, int]) -> list[dict[str, Any]]:
             "budget": budget,
             "depth": stage.steps,
         }
-        row.update(result.to_dict(), transposition_rate=result.merged_nodes / result.nodes)
+        row.update(
+            result.to_dict(),
+            transposition_rate=result.transpositions / max(result.links, 1),
+            nonzero_reward_share=float(np.mean([r > 0 for r in rewards])) if rewards else 0.0,
+            best_reward_seen=max(rewards, default=0.0),
+            evaluations_per_simulation=result.evaluations / max(result.simulations, 1),
+        )
         rows.append(row)
     return rows
 
 
+def _landscape_job(job: tuple[str, int]) -> dict[str, Any]:
+    from linalg_discovery.curriculum import stages
+    from linalg_discovery.landscape import target_landscape
+    from linalg_discovery.task import Task
+
+    name, seed = job
+    return {"stage": name, "seed": seed, **target_landscape(Task(stages(M, N)[name], seed))}
+
+
+HARD_SEEDS = (42, 43, 44, 200, 201, 202)
+
+
 def hard_stages(
-    seeds: tuple[int, ...] = (42,), budget: int = 2000, progress: bool = True
+    seeds: tuple[int, ...] = HARD_SEEDS,
+    budget: int = 100,
+    workers: int = 1,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """Every hard stage with MCGS, MCTS (``budget`` simulations per insertion) and random
-    search at MCGS's evaluation count, per seed; medians of the MCTS/MCGS ratios."""
+    search at MCGS's evaluation count, per seed, the jobs on ``workers`` processes (1: in this
+    process); medians of the MCTS/MCGS ratios; and each stage's target landscape
+    (:func:`linalg_discovery.landscape.target_landscape`: the chance that one uniform rollout
+    reaches the target along direct paths, and the best reward on them at each depth)."""
     from linalg_discovery.curriculum import HARD_STAGES
 
     start = time.perf_counter()
     jobs = [(name, seed, budget) for name in HARD_STAGES for seed in seeds]
-    with ProcessPoolExecutor(2) as pool:
-        rows = [
-            r
-            for rs in tqdm(pool.map(_hard_job, jobs), total=len(jobs), disable=not progress)
-            for r in rs
-        ]
+    bar = partial(tqdm, total=len(jobs), disable=not progress, desc="hard stages")
+    if workers == 1:
+        nested = list(bar(map(_hard_job, jobs)))
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            nested = list(bar(pool.map(_hard_job, jobs)))
+    rows = [r for rs in nested for r in rs]
+    landscapes = [_landscape_job((name, seed)) for name in HARD_STAGES for seed in seeds]
     by = {(r["stage"], r["search"], r["seed"]): r for r in rows}
     keys = [(name, seed) for name in HARD_STAGES for seed in seeds]
 
@@ -403,12 +436,38 @@ def hard_stages(
             np.median([by[n, "mcts", s][key] / max(by[n, "mcgs", s][key], 1e-12) for n, s in keys])
         )
 
+    per_stage = {}
+    for name in HARD_STAGES:
+        lands = [x for x in landscapes if x["stage"] == name]
+        mcgs = [by[name, "mcgs", s] for s in seeds]
+        per_stage[name] = {
+            "depth": lands[0]["depth"],
+            "rollouts_per_hit": lands[0]["rollouts_per_hit"],
+            "best_reward_on_direct_paths_by_depth": [
+                float(np.median([x["levels"][d]["best_reward"] for x in lands]))
+                for d in range(lands[0]["depth"] + 1)
+            ],
+            "found": {s: sum(by[name, s, sd]["found"] for sd in seeds) for s in SEARCHES},
+            "mcgs_transposition_rate_median": float(
+                np.median([r["transposition_rate"] for r in mcgs])
+            ),
+            "mcgs_simulations_median": float(np.median([r["simulations"] for r in mcgs])),
+            "nonzero_reward_share_median": {
+                s: float(np.median([by[name, s, sd]["nonzero_reward_share"] for sd in seeds]))
+                for s in SEARCHES
+            },
+        }
     return {
+        "command": f"python -m benchmarks.bench_rl4rla hard --seeds "
+        f"{','.join(map(str, seeds))} --budget {budget} --workers {workers}",
         "seeds": list(seeds),
         "budget_per_insertion": budget,
+        "workers": workers,
         "found": {s: sum(by[n, s, sd]["found"] for n, sd in keys) for s in SEARCHES},
         "runs_per_search": len(keys),
         "mcts_over_mcgs_median": {k: ratio(k) for k in ("evaluations", "seconds", "simulations")},
+        "per_stage": per_stage,
+        "landscapes": landscapes,
         "runs": rows,
         "seconds": time.perf_counter() - start,
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
@@ -602,12 +661,15 @@ def plot(results: dict[str, Any], path) -> None:
 if __name__ == "__main__":
     import argparse
 
-    from sciml.files import write_json
+    from sciml.core.files import write_json
 
     parser = argparse.ArgumentParser(description="RL4RLA checks run on their own")
     parser.add_argument("check", choices=("robustness", "property", "hard", "solver"))
-    parser.add_argument("--seeds", default="42", help="hard: comma-separated seeds")
-    parser.add_argument("--budget", type=int, default=2000, help="hard: simulations per insertion")
+    parser.add_argument(
+        "--seeds", default=",".join(map(str, HARD_SEEDS)), help="hard: comma-separated seeds"
+    )
+    parser.add_argument("--budget", type=int, default=100, help="hard: simulations per insertion")
+    parser.add_argument("--workers", type=int, default=1, help="hard: processes for the jobs")
     parser.add_argument("--json", required=True)
     parser.add_argument("--steps", type=int, default=100_000, help="property: env steps")
     parser.add_argument("--programs", type=int, default=10_000, help="property: programs")
@@ -618,7 +680,7 @@ if __name__ == "__main__":
         write_json(args.json, callable_solver())
     elif args.check == "hard":
         seeds = tuple(int(s) for s in args.seeds.split(","))
-        write_json(args.json, hard_stages(seeds, args.budget))
+        write_json(args.json, hard_stages(seeds, args.budget, args.workers))
     else:
         from linalg_discovery.fuzz import random_legal_steps, random_programs
 

@@ -97,7 +97,9 @@ class SearchConfig:
 
 @dataclass
 class SearchResult:
-    """Outcome of one stage: the committed program, whether it is the target, and the cost."""
+    """Outcome of one stage: the committed program, whether it is the target, and the cost;
+    ``links`` counts the child links the tree searches' expansions made, ``transpositions``
+    those that reached a program already in the graph (0 on a tree)."""
 
     found: bool
     program: Program
@@ -108,6 +110,8 @@ class SearchResult:
     merged_nodes: int
     evaluations: int
     eval_seconds: float = 0.0
+    links: int = 0
+    transpositions: int = 0
     simulations_to_target: int | None = None
     evaluations_to_target: int | None = None
     seconds_to_target: float | None = None
@@ -123,6 +127,8 @@ class SearchResult:
             "merged_nodes": self.merged_nodes,
             "evaluations": self.evaluations,
             "eval_seconds": self.eval_seconds,
+            "links": self.links,
+            "transpositions": self.transpositions,
             "simulations_to_target": self.simulations_to_target,
             "evaluations_to_target": self.evaluations_to_target,
             "seconds_to_target": self.seconds_to_target,
@@ -188,6 +194,8 @@ class _Search:
         self.merge = merge
         self.table: dict[tuple[int, int], _Node] = {}
         self.nodes = 0
+        self.links = 0  # child links made by expansions
+        self.transpositions = 0  # links that reached a node already in the graph
         self.simulations = 0
         self.target_simulations: int | None = None
         self.best = 0.0
@@ -196,8 +204,10 @@ class _Search:
         self.root = self._node(root, task.key(root), 0)
 
     def _node(self, program: Program, key: int, depth: int) -> _Node:
+        self.links += depth > 0
         if self.merge and (key, depth) in self.table:
             node = self.table[(key, depth)]
+            self.transpositions += 1
         else:
             node = _Node(program, key, depth)
             self.nodes += 1
@@ -419,6 +429,8 @@ def tree_search(task: Task, config: SearchConfig, seed: int, *, merge: bool) -> 
         nodes=search.nodes,
         merged_nodes=merged,
         evaluations=task.evaluations,
+        links=search.links,
+        transpositions=search.transpositions,
         history=search.history,
         **_target_cost(task, search.target_simulations, start),
     )

@@ -118,6 +118,10 @@ class Task:
             self.record(key, value, time.perf_counter() - start)
         return self._rewards[key]
 
+    def recorded_rewards(self) -> list[float]:
+        """The reward of every program evaluated so far, in evaluation order."""
+        return list(self._rewards.values())
+
     def cached(self, key: int) -> bool:
         """Whether the reward of the program with this key is known."""
         return key in self._rewards
