@@ -25,13 +25,15 @@ def test_standard_mode_trains_to_plateau_or_cap_and_reports_held_out(tmp_path, m
     results = bench.run(progress=False, standard=True)
     names = {r["train"] for r in results["runs"]}
     assert names == {"single-4", "single-8", "single-16", "mix-uniform", "mix-70-lowest",
-                     "incremental"}
+                     "incremental", "mix-uniform-max-epochs"}
     for record in results["runs"]:
         curve = [c["validation_mse"] for c in record["validation_curve"]]
         assert 1 <= record["epochs"] <= 3 and all(math.isfinite(v) for v in curve)
         if record["plateau_reached"]:  # the last chunk improved by less than 2%
             assert curve[-1] > (min(curve[:-1]) if len(curve) > 1 else math.inf) * 0.98
-        elif record["train"] != "incremental":
+        if record["train"] in ("incremental", "mix-uniform-max-epochs"):
+            assert record["epochs"] == 3 and not record["plateau_reached"]
+        elif not record["plateau_reached"]:
             assert record["epochs"] == 3
         assert set(record["held_out"]["mse"]) == {"4", "8", "16"}
         assert record["held_out"]["swing"] >= 1.0
