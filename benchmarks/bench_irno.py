@@ -84,7 +84,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
             "alpha": 0.6,
             "lipschitz": 0.5,
             "steps": 6,
-            "width": 12,
+            "width": 16,
             "depth": 3,
             "output_gain": 0.01,
             "lr": 3e-3,
@@ -133,14 +133,12 @@ def _overridden(settings: dict[str, dict[str, Any]], **changes: dict[str, Any]) 
     return {part: {**values, **changes.get(part, {})} for part, values in settings.items()}
 
 
-# --standard: the quick problem with more trajectories, a base trained to a tighter plateau and
-# a wider refiner (the refiner's epochs as the quick experiments chose).
+# --standard: the quick problem with more trajectories and a base trained to a tighter plateau.
 SETTINGS["standard"] = _overridden(
     SETTINGS["quick"],
     problem={"n": 24},
     split={"test_fraction": 0.125, "val_fraction": 0.125},
     base={"max_epochs": 80, "plateau": 0.01},
-    refine={"width": 16},
 )
 
 SMOKE = {
