@@ -20,7 +20,7 @@ _LOOP_RESET = frozenset({"A", "b"})
 _STEP = Instr("step", ("x", "V1"), "x")  # the fixed x ← x − lr·V1 ending every iteration
 
 
-def _backward(instrs: tuple[Instr, ...], live_after: set[str]) -> tuple[set[str], list[bool]]:
+def live_backward(instrs: tuple[Instr, ...], live_after: set[str]) -> tuple[set[str], list[bool]]:
     """Live set before ``instrs`` and, per instruction, whether it defines a live register."""
     live = set(live_after)
     needed = [False] * len(instrs)
@@ -41,12 +41,12 @@ def _needed(program: Program, outputs: frozenset[str]) -> tuple[list[bool], list
     loop_in: set[str] = set()
     while True:
         live_end = (loop_in - _LOOP_RESET) | {"x"}
-        new_in, needed_body = _backward(body, live_end)
+        new_in, needed_body = live_backward(body, live_end)
         new_in |= loop_in
         if new_in == loop_in:
             break
         loop_in = new_in
-    _, needed_setup = _backward(program.setup, loop_in | set(outputs))
+    _, needed_setup = live_backward(program.setup, loop_in | set(outputs))
     nf = len(program.forward)
     return needed_setup, needed_body[:nf], needed_body[nf:-1]
 
@@ -85,7 +85,7 @@ def _code(name: str) -> int:
     return _CODES[name]
 
 
-def _digest(*parts: int | str) -> int:
+def value_digest(*parts: int | str) -> int:
     """Hash of a tuple of integers: the same in every process, 64-bit."""
     return hash(tuple(_code(p) if isinstance(p, str) else p for p in parts))
 
@@ -97,12 +97,12 @@ class _Symbols:
     ((XYᵀ)v = X(Yᵀv), (XY)v = X(Yv) and likewise for Mᵀv)."""
 
     def __init__(self) -> None:
-        self.env = {r: _digest("input", r) for r in ("A", "b", "x", "P", *LIVE_REGISTERS)}
+        self.env = {r: value_digest("input", r) for r in ("A", "b", "x", "P", *LIVE_REGISTERS)}
         self.symmetric: set[int] = set()
         self.products: dict[int, tuple[str, int, int]] = {}
 
     def read(self, register: str) -> int:
-        return self.env[register] if register in self.env else _digest("unset", register)
+        return self.env[register] if register in self.env else value_digest("unset", register)
 
     def apply_matrix(self, op: str, mat: int, vec: int) -> int:
         if op == "rmatvec" and mat in self.symmetric:
@@ -115,19 +115,19 @@ class _Symbols:
             if op == "matvec":  # (XY)v = X(Yv)
                 return self.apply_matrix("matvec", x, self.apply_matrix("matvec", y, vec))
             return self.apply_matrix("rmatvec", y, self.apply_matrix("rmatvec", x, vec))
-        return _digest(op, mat, vec)
+        return value_digest(op, mat, vec)
 
     def run(self, ins: Instr, tag: tuple[int, int, int]) -> None:
         env, spec = self.env, OPS[ins.op]
         if ins.op == "subsample":
-            draw = _digest("rows", env["A"], env["b"], env["P"], *tag)
-            env["A"], env["b"] = _digest("A", draw), _digest("b", draw)
+            draw = value_digest("rows", env["A"], env["b"], env["P"], *tag)
+            env["A"], env["b"] = value_digest("A", draw), value_digest("b", draw)
             return
         if ins.op == "sketch_system":
-            env["A"], env["b"] = _digest("SA", env["A"]), _digest("Sb", env["b"])
+            env["A"], env["b"] = value_digest("SA", env["A"]), value_digest("Sb", env["b"])
             return
         if ins.op in ("leverage", "rownorm"):
-            env["P"] = _digest(ins.op, env["A"])
+            env["P"] = value_digest(ins.op, env["A"])
             return
         operands = [self.read(r) for r in spec.reads + ins.args]
         if spec.commutative:
@@ -135,7 +135,7 @@ class _Symbols:
         if ins.op in ("matvec", "rmatvec"):
             value = self.apply_matrix(ins.op, *operands)
         else:
-            value = _digest(ins.op, *operands)
+            value = value_digest(ins.op, *operands)
         if ins.op in ("gram", "matmul"):
             self.products[value] = (ins.op, operands[0], operands[1])
         if (ins.op == "gram" and operands[0] == operands[1]) or (
@@ -162,6 +162,6 @@ def program_key(program: Program, outputs: frozenset[str] = frozenset()) -> int:
         sym.env["A"], sym.env["b"] = base
         run(program.forward, "forward", t)
         run(program.update, "update", t)
-        sym.env["x"] = _digest("step", sym.env["x"], sym.read("V1"))
+        sym.env["x"] = value_digest("step", sym.env["x"], sym.read("V1"))
         parts.append(sym.env["x"])
-    return _digest(*parts)
+    return value_digest(*parts)

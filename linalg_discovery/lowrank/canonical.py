@@ -6,21 +6,21 @@ column signs, which change no approximation). The loop runs the stage's q iterat
 
 from __future__ import annotations
 
-from linalg_discovery.canonical import _backward, _digest
+from linalg_discovery.canonical import live_backward, value_digest
 from linalg_discovery.lowrank.program import OPS, OUTPUTS, Instr, Program
 
 
 def _needed(program: Program) -> tuple[list[bool], list[bool], list[bool]]:
     """Liveness over setup; loop{iterate}; finish; with U1 and V1 read at the end."""
-    live_finish, needed_finish = _backward(program.finish, set(OUTPUTS))
+    live_finish, needed_finish = live_backward(program.finish, set(OUTPUTS))
     loop_in: set[str] = set()
     while True:
-        new_in, needed_loop = _backward(program.iterate, live_finish | loop_in)
+        new_in, needed_loop = live_backward(program.iterate, live_finish | loop_in)
         new_in |= loop_in
         if new_in == loop_in:
             break
         loop_in = new_in
-    _, needed_setup = _backward(program.setup, loop_in | live_finish)
+    _, needed_setup = live_backward(program.setup, loop_in | live_finish)
     return needed_setup, needed_loop, needed_finish
 
 
@@ -45,20 +45,20 @@ def program_key(program: Program, iterations: int) -> int:
     orthonormal: set[int] = set()
 
     def read(register: str) -> int:
-        return env.get(register, _digest("unset", register))
+        return env.get(register, value_digest("unset", register))
 
     def run(ins: Instr) -> None:
         spec = OPS[ins.op]
         if spec.effect:
-            value = _digest(ins.op, *(read(r) for r in spec.reads))
+            value = value_digest(ins.op, *(read(r) for r in spec.reads))
             for k, reg in enumerate(spec.effect):
-                env[reg] = _digest(value, k)
+                env[reg] = value_digest(value, k)
             return
         operands = [read(r) for r in ins.args]
         if ins.op == "orth" and operands[0] in orthonormal:
             value = operands[0]
         else:
-            value = _digest(ins.op, *operands)
+            value = value_digest(ins.op, *operands)
         if ins.op == "orth":
             orthonormal.add(value)
         env[ins.target] = value
@@ -70,4 +70,4 @@ def program_key(program: Program, iterations: int) -> int:
             run(ins)
     for ins in program.finish:
         run(ins)
-    return _digest(*(read(r) for r in OUTPUTS))
+    return value_digest(*(read(r) for r in OUTPUTS))
