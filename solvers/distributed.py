@@ -123,9 +123,8 @@ class TorchRowBlock(RowBlock):
                 torch.from_numpy(rows.data.astype(np.float64)),
                 size=rows.shape,
                 dtype=torch.float64,
-                device=self.device,
                 check_invariants=True,
-            )
+            ).to(self.device)
         self.parts = [torch.empty(s, dtype=torch.float64, device=self.device) for s in self.sizes]
 
     def reset(self) -> None:
