@@ -300,7 +300,11 @@ def _worker(rank: int, world: int, store: str, job: dict, out: dict) -> None:
     if cuda:
         torch.cuda.set_device(rank)
     dist.init_process_group(
-        "nccl" if cuda else "gloo", init_method=f"file://{store}", rank=rank, world_size=world
+        "nccl" if cuda else "gloo",
+        init_method=f"file://{store}",
+        rank=rank,
+        world_size=world,
+        device_id=torch.device("cuda", rank) if cuda else None,
     )
     try:
         torch.set_num_threads(1)
