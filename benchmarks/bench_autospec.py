@@ -45,6 +45,10 @@ synthetic diagonal operators; the real matrices are never seen in training).
   (median of 5, probe setup excluded), time in all_gather / all_reduce, and the cost model
   matvecs·t_mv + reductions·t_red + local work (CG iterations, polynomial steps), every unit
   measured apart in back-to-back calls just before each solve (turns alternate).
+  ``--gpu`` adds ``distributed_gpu`` (:mod:`benchmarks.autospec_distributed`): the same on
+  ``torch.cuda.device_count()`` ranks with ``device="cuda"`` (NCCL, CUDA sparse matvecs, one
+  host synchronisation per CG iteration) on HB/gr_30_30, HB/1138_bus and HB/bcsstk15, median
+  of 3, rows labelled with the device name.
 - ``summary``: the issue's targets on the median real SPD matrix, met or missed, with ratios;
   global reductions include every setup (probe, Arnoldi); a preconditioner that fell back to
   another polynomial is counted as the one used (``method_used``, ``fallbacks``), and a learned
@@ -68,6 +72,11 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from tqdm.auto import tqdm
 
+from benchmarks.autospec_distributed import (
+    compare_distributed,
+    gpu_section,
+    summarise_distributed,
+)
 from sciml.data.matrices import (
     anisotropic2d,
     darcy,
@@ -301,8 +310,7 @@ def summarise_families(results: list[dict]) -> dict[str, Any]:
 
 
 def distributed(progress: bool) -> list[dict[str, Any]]:
-    """Jacobi-CG and polynomial CG on 2 ranks (module docstring)."""
-    from solvers.distributed import distributed_cg
+    """Jacobi-CG and polynomial CG on 2 gloo ranks (module docstring)."""
     from solvers.family import family_member
 
     cases = [
@@ -310,38 +318,7 @@ def distributed(progress: bool) -> list[dict[str, Any]]:
         ("darcy-32 (member 1010)", family_member("darcy", 1010, 32)),
         ("anisotropic-32 (member 1010)", family_member("anisotropic", 1010, 32)),
     ]
-    rows = []
-    for name, a in tqdm(cases, desc="distributed", disable=not progress):
-        b = np.random.default_rng(11).standard_normal(a.shape[0])
-        polys = {"jacobi": None}
-        setup = {}
-        for method in ("learned", "chebyshev"):
-            m = polynomial_preconditioner(a, DEGREE, method, 0)
-            polys[method], setup[method] = m.polynomial, (m.setup_matvecs, m.setup_reductions)
-        result = distributed_cg(a, b, polys, world=2, repeats=5)
-        row: dict[str, Any] = {"name": name, "n": int(a.shape[0])}
-        for label in polys:
-            r = {k: v for k, v in result[label].items() if k != "x"}
-            r["relative_residual"] = float(
-                np.linalg.norm(b - a @ result[label]["x"]) / np.linalg.norm(b)
-            )
-            r["setup_matvecs"], r["setup_reductions"] = setup.get(label, (0, 0))
-            r["model_error"] = r["predicted_seconds"] / r["seconds"] - 1.0
-            r["communication_only_model_error"] = (
-                r["predicted_seconds_communication_only"] / r["seconds"] - 1.0
-            )
-            row[label] = r
-        j, lr = row["jacobi"], row["learned"]
-        row["learned_speedup_over_jacobi"] = j["seconds"] / lr["seconds"]
-        gain = j["reductions"] - lr["reductions"]
-        row["crossover_t_red_over_t_mv"] = (
-            (lr["matvecs"] - j["matvecs"]) / gain if gain > 0 else None
-        )
-        row["measured_t_red_over_t_mv"] = _median(
-            [row[m]["unit_costs"]["t_reduction"] / row[m]["unit_costs"]["t_matvec"] for m in polys]
-        )
-        rows.append(row)
-    return rows
+    return compare_distributed(cases, world=2, repeats=5, progress=progress)
 
 
 def _exact(a, b: np.ndarray, f: str, **kw) -> np.ndarray:
@@ -706,17 +683,24 @@ def summarise(rows: list[dict], funm_rows: list[dict], eig_rows: list[dict]) -> 
     }
 
 
-def run(quick: bool = False, progress: bool = True) -> dict[str, Any]:
-    """All three parts and the summary (see the module docstring)."""
+def run(quick: bool = False, progress: bool = True, gpu: bool = False) -> dict[str, Any]:
+    """All three parts and the summary (see the module docstring); ``gpu`` adds the
+    distributed section on the GPUs (``distributed_gpu``)."""
+    if gpu:
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ValueError("--gpu needs a CUDA device (torch.cuda.is_available() is False)")
     start = time.perf_counter()
     rows = preconditioning(quick, progress)
     heldout_rows = heldout(progress)
     family_results = families(progress)
     distributed_rows = distributed(progress)
+    gpu_results = gpu_section(progress) if gpu else None
     funm_rows = matrix_functions(progress)
     structured_rows = structured_matrix_functions(progress)
     eig_rows = eigenpairs(progress)
-    return {
+    results = {
         "benchmark": "autospec",
         "quick": quick,
         "degree": DEGREE,
@@ -733,42 +717,14 @@ def run(quick: bool = False, progress: bool = True) -> dict[str, Any]:
             "heldout": summarise_heldout(heldout_rows),
             "funm_structured": summarise_structured(structured_rows),
             "families": summarise_families(family_results),
-            "distributed": {
-                "median_learned_speedup_over_jacobi_cg": _median(
-                    [r["learned_speedup_over_jacobi"] for r in distributed_rows]
-                ),
-                "max_abs_cost_model_error": max(
-                    abs(r[m]["model_error"])
-                    for r in distributed_rows
-                    for m in ("jacobi", "learned", "chebyshev")
-                ),
-                "median_abs_cost_model_error": _median(
-                    [
-                        abs(r[m]["model_error"])
-                        for r in distributed_rows
-                        for m in ("jacobi", "learned", "chebyshev")
-                    ]
-                ),
-                "cost_model_within_25pct_met": bool(
-                    all(
-                        abs(r[m]["model_error"]) <= 0.25
-                        for r in distributed_rows
-                        for m in ("jacobi", "learned", "chebyshev")
-                    )
-                ),
-                "crossover_t_red_over_t_mv": [
-                    r["crossover_t_red_over_t_mv"] for r in distributed_rows
-                ],
-                "measured_t_red_over_t_mv": [
-                    r["measured_t_red_over_t_mv"] for r in distributed_rows
-                ],
-                "target_speedup_1.5x_met": bool(
-                    _median([r["learned_speedup_over_jacobi"] for r in distributed_rows]) >= 1.5
-                ),
-            },
+            "distributed": summarise_distributed(distributed_rows),
         },
         "seconds": time.perf_counter() - start,
     }
+    if gpu_results is not None:
+        results["distributed_gpu"] = gpu_results
+        results["summary"]["distributed_gpu"] = gpu_results["summary"]
+    return results
 
 
 def plot(results: dict[str, Any], path) -> None:

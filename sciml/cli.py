@@ -681,7 +681,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--standard", action="store_true", help="the CPU mode that carries the claims"
     )
-    bench.add_argument("--gpu", action="store_true", help="irno: the GPU-sized mode")
+    bench.add_argument(
+        "--gpu",
+        action="store_true",
+        help="irno: the GPU-sized mode; autospec: adds the distributed section on the GPUs",
+    )
     bench.set_defaults(run=_bench)
     _share_global_flags(parser)
     return parser

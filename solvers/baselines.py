@@ -48,16 +48,14 @@ class ChebyshevIteration(MatrixPolynomial):
         sigma = theta / delta
         rho = 1.0 / sigma
         d = r / theta
-        x = np.zeros_like(r)
+        x = d
         res = r
-        for step in range(self.degree + 1):
-            x = x + d
-            if step == self.degree:
-                break
+        for _ in range(self.degree):
             res = res - op(d)
             rho_next = 1.0 / (2.0 * sigma - rho)
             d = rho_next * rho * d + (2.0 * rho_next / delta) * res
             rho = rho_next
+            x = x + d
         return x
 
 
