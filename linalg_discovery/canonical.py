@@ -12,6 +12,8 @@ sampling instructions of its section), as the interpreter draws it.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from linalg_discovery.program import LIVE_REGISTERS, OPS, SECTIONS, Instr, Program
 
@@ -62,12 +64,22 @@ def eliminate_dead_code(program: Program, outputs: frozenset[str] = frozenset())
     nothing changes; ``outputs`` are registers read after setup (e.g. R1 for a conditioning
     reward). Commutative operands are put in sorted order."""
     program = Program(*(tuple(_normalise(i) for i in program.section(s)) for s in Program._fields))
+    return prune(program, lambda p: _needed(p, outputs))
+
+
+P = TypeVar("P", bound=Any)
+
+
+def prune(program: P, needed: Callable[[P], Sequence[list[bool]]]) -> P:
+    """``program`` without the instructions ``needed(program)`` marks False (one mask per
+    section, in field order), repeated until nothing changes; works for any family's program
+    type with ``_fields`` and ``section``."""
     while True:
-        masks = _needed(program, outputs)
-        kept = Program(
+        masks = needed(program)
+        kept = type(program)(
             *(
                 tuple(i for i, keep in zip(program.section(s), mask, strict=True) if keep)
-                for s, mask in zip(Program._fields, masks, strict=True)
+                for s, mask in zip(program._fields, masks, strict=True)
             )
         )
         if kept == program:

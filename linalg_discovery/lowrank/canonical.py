@@ -6,7 +6,7 @@ column signs, which change no approximation). The loop runs the stage's q iterat
 
 from __future__ import annotations
 
-from linalg_discovery.canonical import live_backward, value_digest
+from linalg_discovery.canonical import live_backward, prune, value_digest
 from linalg_discovery.lowrank.program import OPS, OUTPUTS, Instr, Program
 
 
@@ -26,17 +26,7 @@ def _needed(program: Program) -> tuple[list[bool], list[bool], list[bool]]:
 
 def eliminate_dead_code(program: Program) -> Program:
     """Remove every instruction whose result is overwritten or never read, to a fixed point."""
-    while True:
-        masks = _needed(program)
-        kept = Program(
-            *(
-                tuple(i for i, keep in zip(program.section(s), mask, strict=True) if keep)
-                for s, mask in zip(Program._fields, masks, strict=True)
-            )
-        )
-        if kept == program:
-            return program
-        program = kept
+    return prune(program, _needed)
 
 
 def program_key(program: Program, iterations: int) -> int:
