@@ -694,7 +694,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a block-buffered stdout meets a closed pipe here, not in print()
+        return code
     except USER_ERRORS as err:
         print(f"sciml: error: {err}", file=sys.stderr)
         return 2

@@ -1,5 +1,6 @@
 """Bad input on the command line: exit code 2, one line on stderr, nothing left on disk."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -129,12 +130,17 @@ def test_huge_generated_matrix_is_refused_before_allocation(capsys):
     assert "10,000,000,000 rows" in err and "16,777,216" in err
 
 
-def test_closed_stdout_pipe_ends_quietly():
+@pytest.mark.parametrize("unbuffered", [False, True])
+def test_closed_stdout_pipe_ends_quietly(unbuffered):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:  # print() meets the closed pipe; else the final flush does
+        env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sciml.cli", "matrices", "list"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[1],
+        env=env,
     )
     proc.stdout.close()  # the reader is gone before the first line is written
     err = proc.stderr.read().decode()

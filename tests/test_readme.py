@@ -1,6 +1,8 @@
-"""The README's Python blocks run as written (in a scratch folder holding the small dataset
-file they open)."""
+"""The README's code runs as written (in a scratch folder holding the small dataset file it
+opens): ``python`` blocks are executed, ``pycon`` blocks are doctests whose stated outputs
+must match."""
 
+import doctest
 import os
 import re
 from pathlib import Path
@@ -8,11 +10,13 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-BLOCKS = re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8"), re.M | re.S)
+TEXT = README.read_text(encoding="utf-8")
+BLOCKS = re.findall(r"^```python\n(.*?)^```", TEXT, re.M | re.S)
+SESSIONS = re.findall(r"^```pycon\n(.*?)^```", TEXT, re.M | re.S)
 
 
-def test_readme_has_python_blocks():
-    assert len(BLOCKS) >= 3
+def test_readme_has_python_blocks_and_sessions():
+    assert len(BLOCKS) >= 2 and len(SESSIONS) >= 3
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +28,27 @@ def scratch(tmp_path_factory):
     return folder
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_python_block_runs(index, scratch, capsys):
+@pytest.fixture
+def in_scratch(scratch):
     here = os.getcwd()
     os.chdir(scratch)
-    try:
-        exec(compile(BLOCKS[index], f"README.md python block {index}", "exec"), {})
-    finally:
-        os.chdir(here)
+    yield scratch
+    os.chdir(here)
+
+
+@pytest.mark.parametrize("index", range(len(BLOCKS)))
+def test_readme_python_block_runs(index, in_scratch):
+    exec(compile(BLOCKS[index], f"README.md python block {index}", "exec"), {})
+
+
+@pytest.mark.parametrize("index", range(len(SESSIONS)))
+def test_readme_session_prints_what_it_states(index, in_scratch):
+    name = f"README.md pycon block {index}"
+    test = doctest.DocTestParser().get_doctest(SESSIONS[index], {}, name, str(README), 0)
+    assert test.examples, f"{name} has no >>> lines"
+    report = []
+    runner = doctest.DocTestRunner(
+        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS, verbose=False
+    )
+    runner.run(test, out=report.append)
+    assert runner.failures == 0, "".join(report)
