@@ -6,17 +6,17 @@ canonical form (:mod:`~linalg_discovery.canonical`) and grown by a legal-action 
 (:mod:`~linalg_discovery.grammar`) through a curriculum (:mod:`~linalg_discovery.curriculum`);
 searched by Monte Carlo Graph Search (:mod:`~linalg_discovery.search`) or through the gymnasium
 environment ``linalg_discovery/RLADiscovery-v0`` (:class:`~linalg_discovery.env.RLAEnv`), and
-exported as NumPy source (:mod:`~linalg_discovery.export`). Reading ``linalg_discovery.ENV_ID``
-(or importing :mod:`~linalg_discovery.env`) registers the environment with gymnasium; the
-package itself imports no gymnasium. The discovered
+exported as NumPy source (:mod:`~linalg_discovery.export`). Importing the package registers
+``linalg_discovery/RLADiscovery-v0`` (:data:`ENV_ID`) and ``linalg_discovery/LowRankDiscovery-v0``
+with gymnasium, when gymnasium is imported (:mod:`~linalg_discovery.registration`); the package
+itself imports no gymnasium. The discovered
 sketch-and-precondition least-squares solver is callable as
 :func:`linalg_discovery.solvers.lstsq`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from linalg_discovery.registration import ENV_ID, register_when_gymnasium_loads
 from sciml.core.lazy import lazy_exports
 
 _LAZY = {
@@ -26,15 +26,8 @@ _LAZY = {
     "SEARCHES": "linalg_discovery.searches",
 }
 
-_lazy_getattr = lazy_exports(__name__, _LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "ENV_ID":
-        from linalg_discovery.registration import register_env
-
-        return register_env()
-    return _lazy_getattr(name)
+__getattr__ = lazy_exports(__name__, _LAZY)
+register_when_gymnasium_loads()
 
 
 __all__ = ["ENV_ID", *_LAZY]

@@ -9,7 +9,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from linalg_discovery.curriculum import PATH_NAMES
-from linalg_discovery.families import FAMILIES
+from linalg_discovery.families import FAMILIES, FAMILY_PATHS
 from linalg_discovery.search import SearchConfig, SearchResult, search_stage
 from linalg_discovery.searches import SEARCHES
 
@@ -133,6 +133,13 @@ def discover(
         raise ValueError(f"seed must be non-negative, got {seed}")
     method = SEARCHES[search]
     kind = FAMILIES[family]
+    if path not in kind.path_names:
+        owner = [f for f, paths in FAMILY_PATHS.items() if path in paths and f != family]
+        hint = f" ({path!r} is a path of family {owner[0]!r})" if owner else ""
+        raise ValueError(
+            f"unknown path {path!r} for family {family!r}; expected one of "
+            f"{', '.join(kind.path_names)}{hint}"
+        )
     stages = kind.path_stages(path, m, n)
     if budget is None:
         budget = method.default_budget

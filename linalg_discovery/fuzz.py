@@ -10,12 +10,13 @@ from linalg_discovery.curriculum import stages
 from linalg_discovery.env import RLAEnv
 from linalg_discovery.interpreter import execute
 from linalg_discovery.program import OPS, SECTIONS, Instr, Program, register_type
+from sciml.core.checks import check_integer
 
 
 def random_legal_steps(steps: int, seed: int = 0, m: int = 64, n: int = 4) -> dict[str, int]:
     """``steps`` uniformly random legal actions, cycling through every stage's environment on
     small m×n problems; returns counts of steps, episodes and episodes with a zero reward."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_integer(seed, "seed", minimum=0))
     envs = [RLAEnv(name, m=m, n=n) for name in stages(m, n)]
     done_steps = episodes = zero = 0
     while done_steps < steps:
@@ -59,7 +60,7 @@ def random_program(rng: np.random.Generator, length: int = 6) -> Program:
 
 def random_programs(count: int, seed: int = 0, m: int = 64, n: int = 4) -> dict[str, int]:
     """Run ``count`` random programs on small problems of every stage; count the failures."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_integer(seed, "seed", minimum=0))
     table = list(stages(m, n).values())
     failed = 0
     for i in range(count):

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import copy
 import multiprocessing
+import signal
+import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from linalg_discovery.program import Program
@@ -26,7 +29,26 @@ BACKENDS = ("process", "dask")
 _WORKER_TASKS: dict[str, Task] = {}
 
 
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while worker processes start: they inherit it (across exec too, and
+    Python then leaves it ignored), so Ctrl-C interrupts this process alone and it stops
+    them. A Ctrl-C in that window is lost. Only the main thread may set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _install(token: str, task: Task) -> None:
+    """Worker initializer: keep ``task`` under ``token``, and ignore SIGINT: Ctrl-C reaches the
+    whole process group, and the parent, not each worker, stops the pool (no worker
+    tracebacks)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_TASKS[token] = task
 
 
@@ -75,17 +97,22 @@ class EvaluationPool:
         handle = self._handle(task)
         return list(self.executor.map(_score, [handle] * len(programs), programs))
 
-    def close(self) -> None:
+    def _shutdown(self, cancel: bool) -> None:
+        self.executor.shutdown(wait=not cancel)  # Dask's executor cancels when not waiting
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers; ``cancel`` drops the programs not scored yet instead of waiting
+        for them (the context manager cancels when it exits on an exception, Ctrl-C too)."""
         if self.executor is not None:
-            self.executor.shutdown()
+            self._shutdown(cancel)
             self.executor = None
         self._task = None
 
     def __enter__(self) -> EvaluationPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        self.close(cancel=exc_type is not None)
 
 
 class ProcessPool(EvaluationPool):
@@ -97,6 +124,10 @@ class ProcessPool(EvaluationPool):
             raise ValueError("backend 'process' with workers > 1 needs 'fork' (Linux, macOS)")
         self.workers = workers
         self._token = ""
+
+    def _shutdown(self, cancel: bool) -> None:
+        # queued programs are dropped, running ones finish (workers ignore SIGINT)
+        self.executor.shutdown(cancel_futures=cancel)
 
     def _handle(self, task: Task) -> str:
         if task is not self._task:
@@ -121,13 +152,15 @@ class DaskPool(EvaluationPool):
             from dask.distributed import Client, LocalCluster
         except ImportError as error:
             raise ImportError(
-                "backend 'dask' needs dask.distributed: pip install 'sciml[distributed]'"
+                "dask.distributed is not installed; install the 'distributed' extra: "
+                "pip install 'sciml[distributed]'"
             ) from error
         self._cluster = None
         if scheduler is None:
-            self._cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
+            with _sigint_ignored():
+                self._cluster = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
             self.client = Client(self._cluster)
         else:
             try:
@@ -152,8 +185,8 @@ class DaskPool(EvaluationPool):
             self._future = self.client.scatter(shipped, broadcast=True, hash=False)
         return self._future
 
-    def close(self) -> None:
-        super().close()
+    def close(self, cancel: bool = False) -> None:
+        super().close(cancel)
         self._future = None
         self.client.close()
         if self._cluster is not None:

@@ -234,7 +234,10 @@ def preconditioned_cgls(a: np.ndarray, r: np.ndarray, v: np.ndarray, iterations:
 
     rhs = sla.solve_triangular(r, a.T @ v, trans="T", check_finite=False)
     operator = spla.LinearOperator((n, n), matvec=normal, dtype=np.float64)
-    y = spla.cg(operator, rhs, rtol=0.0, atol=0.0, maxiter=iterations)[0]
+    # atol = the smallest normal float: stop at an exactly zero residual (a one-column A, an
+    # orthonormal AR⁻¹), where one more CG step would divide 0 by 0
+    tiny = np.finfo(np.float64).tiny
+    y = spla.cg(operator, rhs, rtol=0.0, atol=tiny, maxiter=iterations)[0]
     return sla.solve_triangular(r, y, check_finite=False)
 
 

@@ -78,11 +78,12 @@ class SearchConfig:
         if not 0 < check_positive(self.delta, "delta") < 1:
             raise ValueError(f"delta must be a number in (0, 1), got {self.delta!r}")
         check_choice(self.backend, "backend", BACKENDS)
-        if self.scheduler is not None and (
-            self.backend != "dask" or not isinstance(self.scheduler, str)
-        ):
+        if self.scheduler is not None and self.backend != "dask":
+            raise ValueError(f"scheduler needs backend 'dask', got backend {self.backend!r}")
+        if self.scheduler is not None and not isinstance(self.scheduler, str):
             raise ValueError(
-                f"scheduler must be an address string with backend 'dask', got {self.scheduler!r}"
+                f"scheduler must be an address string such as 'tcp://host:8786', "
+                f"got {self.scheduler!r}"
             )
 
     @property

@@ -1,14 +1,22 @@
-"""Least squares by the discovered sketch-and-precondition iteration, called like SciPy's.
+"""Least squares by the discovered sketch-and-precondition iteration, called like NumPy's.
 
-min_x ‖Ax − b‖₂ for a tall A (m ≥ n, full column rank; dense or ``scipy.sparse``), the program
-MCGS finds for the ``sketched-krylov`` stage (Blendenpik/LSRN with restarts):
+min_x ‖Ax − b‖₂ for a real A (m×n, dense or ``scipy.sparse``), the program MCGS finds for the
+``sketched-krylov`` stage (Blendenpik/LSRN with restarts), for a tall A whose sketch is smaller
+than A (m > ``sketch_factor``·n):
 
 1. R from the Householder QR of a CountSketch S·A with d = ``sketch_factor``·n rows, so that
    AR⁻¹ is well conditioned (κ(AR⁻¹) ≤ (1 + ε)/(1 − ε) for an ε-subspace embedding S);
 2. restarts x ← x + R⁻¹y, with y from ``steps`` CG iterations on the right-preconditioned
    normal equations (AR⁻¹)ᵀ(AR⁻¹)y = (AR⁻¹)ᵀ(b − Ax) (CGLS on AR⁻¹);
-3. stop once ‖Aᵀr‖ ≤ rtol·‖A‖_F·‖r‖ (LSQR's test for an inconsistent system) or
-   ‖r‖ ≤ atol·‖b‖ (consistent), r = b − Ax checked before every restart.
+3. stop once ‖Aᵀr‖ ≤ rtol·‖A‖_F·‖r‖ (LSQR's test for an inconsistent system),
+   ‖r‖ ≤ atol·‖b‖, or ‖r‖ ≤ n·ε·(‖A‖_F‖x‖ + ‖b‖) (a consistent system solved to round-off),
+   r = b − Ax checked before every restart.
+
+Every other A is solved directly by LAPACK (``numpy.linalg.lstsq``, the minimum-norm
+solution): a wide, square or nearly square A (the sketch would not be smaller than A, so it
+saves nothing), and an A whose sketched R is numerically singular (its estimated reciprocal
+condition number ≤ max(m, n)·ε, NumPy's rank cut-off: a rank-deficient A, or an unlucky
+sketch of a coherent one). A sparse A is made dense for the direct solve.
 
 One restart reads A 2 + ``steps`` times (r, Aᵀr and one blocked Aᵀ(Aw) per CG step).
 """
@@ -19,38 +27,126 @@ import warnings
 from typing import Any
 
 import numpy as np
+import scipy.linalg.lapack as lapack
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from linalg_discovery.lowrank.problems import check_real
 from linalg_discovery.lowrank.solver import randomized_svd
 from linalg_discovery.primitives import countsketch, preconditioned_cgls, qr_r
+from sciml.core.checks import check_integer
 
 __all__ = ["lstsq", "randomized_svd"]
 
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def _check_inputs(a: Any, b: Any) -> tuple[Any, np.ndarray]:
+def _check_inputs(a: Any, b: Any) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray]:
+    if isinstance(a, spla.LinearOperator):
+        raise TypeError(
+            "A must be a dense array or a scipy.sparse matrix, got a LinearOperator "
+            "(lstsq sketches the entries of A)"
+        )
     if sp.issparse(a):
+        check_real(a.dtype, "A")
         a = sp.csr_matrix(a, dtype=np.float64)
         values = a.data
     else:
-        a = np.asarray(a, dtype=np.float64)
-        values = a
-    if a.ndim != 2 or a.shape[0] < a.shape[1] or a.shape[1] == 0:
-        raise ValueError(f"A must be a tall 2-D matrix (m >= n >= 1), got shape {a.shape}")
+        a = np.asarray(a)
+        if a.ndim != 2:
+            raise ValueError(f"A must be a 2-D matrix, got shape {a.shape}")
+        check_real(a.dtype, "A")
+        a = values = a.astype(np.float64, copy=False)
     if not np.all(np.isfinite(values)):
         raise ValueError("A must be finite (found NaN or Inf)")
-    b = np.asarray(b, dtype=np.float64)
-    if b.shape != (a.shape[0],):
-        raise ValueError(f"b must be a vector of length m = {a.shape[0]}, got shape {b.shape}")
+    b = np.asarray(b)
+    if b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
+        raise ValueError(
+            f"b must have shape (m,) or (m, k) with m = {a.shape[0]} (the rows of A), "
+            f"got shape {b.shape}"
+        )
+    check_real(b.dtype, "b")
+    b = b.astype(np.float64, copy=False)
     if not np.all(np.isfinite(b)):
         raise ValueError("b must be finite (found NaN or Inf)")
     return a, b
+
+
+def _residual(
+    a: np.ndarray | sp.csr_matrix, x: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, float, float]:
+    """r = b − Ax, ‖r‖ and ‖Aᵀr‖."""
+    r = b - a @ x
+    return r, float(np.linalg.norm(r)), float(np.linalg.norm(a.T @ r))
+
+
+def _restarts(
+    a: np.ndarray | sp.csr_matrix,
+    r_factor: np.ndarray,
+    b: np.ndarray,
+    norm_a: float,
+    rtol: float,
+    atol: float,
+    steps: int,
+    max_restarts: int,
+) -> tuple[np.ndarray, dict[str, Any]] | None:
+    """The restarted preconditioned CGLS on one right-hand side (``None`` if it broke down)."""
+    n = a.shape[1]
+    norm_b = float(np.linalg.norm(b))
+    x = np.zeros(n)
+    residuals: list[float] = []
+    normal_residuals: list[float] = []
+    converged = False
+    restarts = 0
+    passes = 0
+    while True:
+        r, norm_r, norm_g = _residual(a, x, b)
+        passes += 2
+        if not np.isfinite(norm_r + norm_g):
+            return None
+        residuals.append(norm_r / norm_b if norm_b > 0 else norm_r)
+        normal_residuals.append(norm_g / (norm_a * norm_r) if norm_g > 0 else 0.0)
+        roundoff = n * np.finfo(np.float64).eps * (norm_a * float(np.linalg.norm(x)) + norm_b)
+        if norm_r <= max(atol * norm_b, roundoff) or norm_g <= rtol * norm_a * norm_r:
+            converged = True
+            break
+        if restarts == max_restarts:
+            break
+        x = x + preconditioned_cgls(a, r_factor, r, steps)
+        restarts += 1
+        passes += 1 + steps
+    return x, {
+        "converged": converged,
+        "iterations": restarts,
+        "residuals": residuals,
+        "normal_residuals": normal_residuals,
+        "passes": passes,
+    }
+
+
+def _direct(
+    a: np.ndarray | sp.csr_matrix, b: np.ndarray, norm_a: float
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """NumPy's (LAPACK's) minimum-norm solution and the same ``info`` keys."""
+    x, _, rank, _ = np.linalg.lstsq(a.toarray() if sp.issparse(a) else a, b, rcond=None)
+    residuals, normal_residuals = [], []
+    for j in range(x.shape[1] if x.ndim == 2 else 1):
+        column, rhs = (x[:, j], b[:, j]) if x.ndim == 2 else (x, b)
+        _, norm_r, norm_g = _residual(a, column, rhs)
+        norm_b = float(np.linalg.norm(rhs))
+        residuals.append([norm_r / norm_b if norm_b > 0 else norm_r])
+        normal_residuals.append([norm_g / (norm_a * norm_r) if norm_g > 0 else 0.0])
+    info = {
+        "method": "lapack",
+        "rank": int(rank),
+        "converged": True,
+        "iterations": 0,
+        "cg_steps": 0,
+        "residuals": residuals if b.ndim == 2 else residuals[0],
+        "normal_residuals": normal_residuals if b.ndim == 2 else normal_residuals[0],
+        "sketch": None,
+        "sketch_rows": 0,
+        "passes_over_A": None,
+    }
+    return x, info
 
 
 def lstsq(
@@ -64,79 +160,103 @@ def lstsq(
     steps: int = 10,
     max_restarts: int = 50,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Solve min_x ‖Ax − b‖₂ by sketch-and-precondition (see the module docstring).
+    """Solve min_x ‖Ax − b‖₂ by sketch-and-precondition, or directly by LAPACK where that
+    cannot help (see the module docstring).
 
     Parameters
     ----------
-    A : (m, n) array or scipy.sparse matrix, m >= n, full column rank.
-    b : (m,) array.
+    A : (m, n) real array or scipy.sparse matrix, finite, any shape ``numpy.linalg.lstsq``
+        takes. Complex A, b and LinearOperators are refused.
+    b : (m,) or (m, k) real array, finite.
     rtol : stop when ‖Aᵀr‖ ≤ rtol·‖A‖_F·‖r‖.
     atol : stop when ‖r‖ ≤ atol·‖b‖.
     seed : seed of the sketch; the same seed gives the same bytes.
-    sketch_factor : sketch rows d = min(sketch_factor·n, m).
+    sketch_factor : sketch rows d = sketch_factor·n; A is solved directly when d ≥ m.
     steps : CG steps per restart.
     max_restarts : restarts before giving up (then a ``RuntimeWarning``).
 
     Returns
     -------
-    x : (n,) array.
-    info : dict with ``converged``, ``iterations`` (restarts), ``cg_steps``, ``residuals``
+    x : (n,) or (n, k) array.
+    info : dict with ``method`` (``"sketch-and-precondition"`` or ``"lapack"``), ``rank``
+        (n on the iterative path, LAPACK's effective rank on the direct one), ``converged``,
+        ``iterations`` (restarts, the most any column of b took), ``cg_steps``, ``residuals``
         (‖r‖/‖b‖ before each restart and at the end), ``normal_residuals``
-        (‖Aᵀr‖/(‖A‖_F‖r‖), same points), ``sketch`` and ``sketch_rows``, ``passes_over_A``.
+        (‖Aᵀr‖/(‖A‖_F‖r‖), 0 where Aᵀr = 0, same points), ``sketch`` and ``sketch_rows``
+        (``None`` and 0 on the direct path), ``passes_over_A`` (``None`` on the direct path).
+        For a 2-D b, ``residuals`` and ``normal_residuals`` hold one list per column.
+
+    Raises
+    ------
+    ValueError
+        For a non-2-D or non-finite A, a b whose rows do not match A's or that is non-finite,
+        or an invalid tolerance, seed, sketch factor, number of steps or restarts.
+    TypeError
+        For a complex (or non-numeric) A or b, or A given as a LinearOperator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> A, b = rng.standard_normal((2000, 10)), rng.standard_normal(2000)
+    >>> x, info = lstsq(A, b)
+    >>> info["method"], bool(np.allclose(x, np.linalg.lstsq(A, b)[0], rtol=1e-10))
+    ('sketch-and-precondition', True)
+    >>> lstsq(np.eye(3), [1.0, 2.0, 3.0])[1]["method"]   # a sketch would not be smaller
+    'lapack'
     """
     a, b = _check_inputs(A, b)
     for name, value in (("rtol", rtol), ("atol", atol)):
         if not (isinstance(value, int | float) and np.isfinite(value) and value >= 0):
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    seed = _check_int("seed", seed, 0)
-    sketch_factor = _check_int("sketch_factor", sketch_factor, 1)
-    steps = _check_int("steps", steps, 1)
-    max_restarts = _check_int("max_restarts", max_restarts, 0)
+    seed = check_integer(seed, "seed", minimum=0)
+    sketch_factor = check_integer(sketch_factor, "sketch_factor", minimum=1)
+    steps = check_integer(steps, "steps", minimum=1)
+    max_restarts = check_integer(max_restarts, "max_restarts", minimum=0)
     m, n = a.shape
-    d = min(sketch_factor * n, m)
+    d = sketch_factor * n
+    norm_a = float(spla.norm(a) if sp.issparse(a) else np.linalg.norm(a))
+    if n == 0 or d >= m:
+        return _direct(a, b, norm_a)
     sketched = countsketch(d, m, np.random.default_rng([seed, 7]))(a)
     r_factor = qr_r(sketched.toarray() if sp.issparse(sketched) else sketched)
-    diagonal = np.abs(np.diag(r_factor))
-    if diagonal.min() <= n * np.finfo(float).eps * diagonal.max():
-        raise ValueError("A must have full column rank (the sketched R is singular)")
-    norm_a = float(spla.norm(a) if sp.issparse(a) else np.linalg.norm(a))
-    norm_b = float(np.linalg.norm(b))
-    x = np.zeros(n)
-    residuals: list[float] = []
-    normal_residuals: list[float] = []
-    converged = False
-    restarts = 0
-    passes = 1
-    while True:
-        r = b - a @ x
-        norm_r = float(np.linalg.norm(r))
-        norm_g = float(np.linalg.norm(a.T @ r))
-        passes += 2
-        residuals.append(norm_r / norm_b if norm_b > 0 else norm_r)
-        normal_residuals.append(norm_g / (norm_a * norm_r) if norm_r > 0 else 0.0)
-        if norm_r <= atol * norm_b or norm_g <= rtol * norm_a * norm_r:
-            converged = True
+    if lapack.dtrcon(r_factor, norm="1")[0] <= m * np.finfo(np.float64).eps:
+        return _direct(a, b, norm_a)
+    columns = b.reshape(m, -1)
+    runs = [
+        _restarts(a, r_factor, columns[:, j], norm_a, rtol, atol, steps, max_restarts)
+        for j in range(columns.shape[1])
+    ]
+    if any(run is None for run in runs):
+        return _direct(a, b, norm_a)
+    for j, (_, run) in enumerate(runs):
+        if not run["converged"]:
+            which = f" (column {j} of b)" if b.ndim == 2 else ""
+            warnings.warn(
+                f"lstsq did not converge in {max_restarts} restarts{which}: "
+                f"‖Aᵀr‖/(‖A‖‖r‖) = {run['normal_residuals'][-1]:.2e} > rtol = {rtol:g}, "
+                f"‖r‖/‖b‖ = {run['residuals'][-1]:.2e}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
             break
-        if restarts == max_restarts:
-            break
-        x = x + preconditioned_cgls(a, r_factor, r, steps)
-        restarts += 1
-        passes += 1 + steps
-    if not converged:
-        warnings.warn(
-            f"lstsq did not converge in {max_restarts} restarts: ‖Aᵀr‖/(‖A‖‖r‖) = "
-            f"{normal_residuals[-1]:.2e} > rtol = {rtol:g}, ‖r‖/‖b‖ = {residuals[-1]:.2e}",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+    x = np.column_stack([x for x, _ in runs]) if runs else np.zeros((n, 0))
+    stats = [run for _, run in runs]
+    iterations = [run["iterations"] for run in stats]
     info = {
-        "converged": converged,
-        "iterations": restarts,
-        "cg_steps": restarts * steps,
-        "residuals": residuals,
-        "normal_residuals": normal_residuals,
+        "method": "sketch-and-precondition",
+        "rank": n,
+        "converged": all(run["converged"] for run in stats),
+        "iterations": max(iterations, default=0),
+        "cg_steps": sum(iterations) * steps,
+        "residuals": [run["residuals"] for run in stats],
+        "normal_residuals": [run["normal_residuals"] for run in stats],
         "sketch": "countsketch",
         "sketch_rows": d,
-        "passes_over_A": passes,
+        "passes_over_A": 1 + sum(run["passes"] for run in stats),
     }
+    if b.ndim == 1:
+        x = x[:, 0]
+        info["residuals"] = stats[0]["residuals"]
+        info["normal_residuals"] = stats[0]["normal_residuals"]
     return x, info

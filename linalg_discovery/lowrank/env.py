@@ -23,8 +23,9 @@ from linalg_discovery.lowrank.curriculum import stages
 from linalg_discovery.lowrank.program import OPS, REGISTERS, SECTIONS, Instr, register_type
 from linalg_discovery.lowrank.task import LowRankTask
 from linalg_discovery.problems import LOG10_KAPPA_MAX, LOG10_SIZE_MAX, SINGULAR_FLOOR
+from linalg_discovery.registration import LOWRANK_ENV_ID, register_env
 
-ENV_ID = "linalg_discovery/LowRankDiscovery-v0"
+ENV_ID = LOWRANK_ENV_ID
 _ALL_REGISTERS = tuple(r for names in REGISTERS.values() for r in names)
 TOKENS = ("", *SECTIONS, *OPS, *_ALL_REGISTERS)
 _TOKEN = {t: i for i, t in enumerate(TOKENS)}
@@ -156,9 +157,9 @@ class LowRankEnv(RLAEnv):
 
 
 def register_lowrank_env() -> str:
-    """Register :class:`LowRankEnv` with gymnasium (once) and return its id."""
-    if ENV_ID not in gym.registry:
-        gym.register(id=ENV_ID, entry_point="linalg_discovery.lowrank.env:LowRankEnv")
+    """Register :class:`LowRankEnv` (and :class:`~linalg_discovery.env.RLAEnv`) with
+    gymnasium (once) and return its id."""
+    register_env()
     return ENV_ID
 
 

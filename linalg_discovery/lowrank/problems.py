@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from linalg_discovery.lowrank.primitives import optimal_error
-from sciml.core.checks import check_choice
+from sciml.core.checks import check_choice, check_integer
 
 DECAYS = ("polynomial", "exponential")
 
@@ -20,11 +20,23 @@ def check_rank(k: object, shape: tuple[int, int], name: str = "rank") -> int:
     return int(k)
 
 
+def check_real(dtype: np.dtype, name: str = "A") -> None:
+    """A ``TypeError`` naming ``name`` unless ``dtype`` is real (bool, integer or float): a
+    complex matrix is refused rather than losing its imaginary part to a float64 cast."""
+    if np.dtype(dtype).kind not in "biuf":
+        raise TypeError(
+            f"{name} must be real (bool, integer or float), got dtype {np.dtype(dtype)}"
+        )
+
+
 def check_matrix(a: object, name: str = "A") -> np.ndarray:
-    """A as a finite 2-D float64 array, else a ``ValueError`` naming ``name``."""
-    a = np.asarray(a, dtype=np.float64)
+    """A as a finite 2-D float64 array, else a ``ValueError`` (a ``TypeError`` for a complex
+    or non-numeric one) naming ``name``."""
+    a = np.asarray(a)
     if a.ndim != 2 or 0 in a.shape:
         raise ValueError(f"{name} must be a non-empty 2-D matrix, got shape {a.shape}")
+    check_real(a.dtype, name)
+    a = a.astype(np.float64, copy=False)
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} must be finite (found NaN or Inf)")
     return a
@@ -70,7 +82,7 @@ def decaying_matrix(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A = U diag(σ) Vᵀ with U, V Haar-random (QR of Gaussians) and σ from :func:`spectrum`
     (``psd``: A = V diag(σ) Vᵀ, m = n); returns A and σ."""
-    rng = np.random.default_rng([seed, 71])
+    rng = np.random.default_rng([check_integer(seed, "seed", minimum=0), 71])
     sigma = spectrum(min(m, n), decay, rate)
     v = np.linalg.qr(rng.standard_normal((n, min(m, n))))[0]
     if psd:

@@ -1,5 +1,6 @@
 """Rank-k approximation by the discovered randomized SVD with power iterations, called like
-``scipy.sparse.linalg.svds``.
+``scipy.sparse.linalg.svds`` (on a real dense A, a ``scipy.sparse`` matrix or a
+``LinearOperator``).
 
 The program MCGS finds on the ``randomized-svd`` path (Halko, Martinsson & Tropp 2011,
 Alg. 4.4 and 5.1), with ℓ = k + p columns:
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from linalg_discovery.lowrank.primitives import (
     TEST_MATRICES,
@@ -28,29 +30,52 @@ from linalg_discovery.lowrank.primitives import (
     range_finder,
     sparse_sign_test_matrix,
 )
-from linalg_discovery.lowrank.problems import check_matrix, check_rank
+from linalg_discovery.lowrank.problems import check_matrix, check_rank, check_real
+from sciml.core.checks import check_integer
 
 __all__ = ["randomized_svd"]
 
+Operand = np.ndarray | sp.spmatrix | spla.LinearOperator
 
-def _times(a: np.ndarray | sp.spmatrix, x: np.ndarray) -> np.ndarray:
+
+def _times(a: Operand, x: np.ndarray) -> np.ndarray:
     """A·X."""
+    if isinstance(a, spla.LinearOperator):
+        return np.asarray(a.matmat(x))
     return np.asarray(a @ x) if sp.issparse(a) else (x.T @ a.T).T
 
 
-def _times_transpose(a: np.ndarray | sp.spmatrix, x: np.ndarray) -> np.ndarray:
+def _times_transpose(a: Operand, x: np.ndarray) -> np.ndarray:
     """Aᵀ·X."""
+    if isinstance(a, spla.LinearOperator):
+        try:
+            return np.asarray(a.rmatmat(x))
+        except (NotImplementedError, TypeError) as error:  # SciPy's ways to say "no rmatvec"
+            raise TypeError(
+                f"A, a LinearOperator, must define rmatvec or rmatmat (products with Aᵀ): "
+                f"{error}"
+            ) from error
     return np.asarray(a.T @ x) if sp.issparse(a) else (x.T @ a).T
 
 
-def _check_count(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
+def _check_operand(a: Any) -> Operand:
+    """A as a finite real float64 array or CSR matrix, or a real LinearOperator."""
+    if isinstance(a, spla.LinearOperator):
+        if 0 in a.shape:
+            raise ValueError(f"A must be a non-empty 2-D matrix, got shape {a.shape}")
+        check_real(a.dtype, "A")
+        return a
+    if sp.issparse(a):
+        check_real(a.dtype, "A")
+        a = sp.csr_matrix(a, dtype=np.float64)
+        if not np.all(np.isfinite(a.data)):
+            raise ValueError("A must be finite (found NaN or Inf)")
+        return a
+    return check_matrix(a, "A")
 
 
 def randomized_svd(
-    A: np.ndarray | sp.spmatrix,
+    A: Operand,
     k: int,
     *,
     oversampling: int = 10,
@@ -62,7 +87,8 @@ def randomized_svd(
 
     Parameters
     ----------
-    A : (m, n) array or scipy.sparse matrix, finite.
+    A : (m, n) real array, scipy.sparse matrix or LinearOperator (with ``rmatmat`` or
+        ``rmatvec``), finite; complex ones are refused.
     k : rank, 1 <= k <= min(m, n).
     oversampling : p, extra columns of the test matrix (ℓ = min(k + p, min(m, n))).
     power_iterations : q, passes Q ← orth(A·AᵀQ).
@@ -81,7 +107,9 @@ def randomized_svd(
     ------
     ValueError
         For a non-finite or non-2-D A, a rank outside [1, min(m, n)], a negative
-        oversampling or number of power iterations, or an unknown test matrix.
+        oversampling, number of power iterations or seed, or an unknown test matrix.
+    TypeError
+        For a complex or non-numeric A, or a LinearOperator without Aᵀ products.
 
     Examples
     --------
@@ -92,16 +120,11 @@ def randomized_svd(
     >>> bool(np.allclose(U * s @ Vt, A)), info["passes_over_A"]
     (True, 6)
     """
-    if sp.issparse(A):
-        a = sp.csr_matrix(A, dtype=np.float64)
-        if not np.all(np.isfinite(a.data)):
-            raise ValueError("A must be finite (found NaN or Inf)")
-    else:
-        a = check_matrix(A, "A")
+    a = _check_operand(A)
     k = check_rank(k, a.shape, "k")
-    oversampling = _check_count("oversampling", oversampling, 0)
-    q = _check_count("power_iterations", power_iterations, 0)
-    seed = _check_count("seed", seed, 0)
+    oversampling = check_integer(oversampling, "oversampling", minimum=0)
+    q = check_integer(power_iterations, "power_iterations", minimum=0)
+    seed = check_integer(seed, "seed", minimum=0)
     if test_matrix not in TEST_MATRICES:
         raise ValueError(
             f"test_matrix must be one of {', '.join(TEST_MATRICES)}, got {test_matrix!r}"
@@ -111,6 +134,8 @@ def randomized_svd(
     rng = np.random.default_rng([seed, 1, TEST_MATRICES.index(test_matrix)])
     if test_matrix == "gaussian":
         q_basis = orthonormalize(_times(a, gaussian_test_matrix(n, width, rng)))
+    elif isinstance(a, spla.LinearOperator):
+        q_basis = orthonormalize(_times(a, sparse_sign_test_matrix(n, width, rng).toarray()))
     else:
         q_basis = orthonormalize(
             np.asarray(range_finder(a, sparse_sign_test_matrix(n, width, rng)))
