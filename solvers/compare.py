@@ -6,8 +6,9 @@ preconditioner + its setup (probe, Arnoldi); ``inner_products`` = global reducti
 and of the outer solve, counted alike: CG 3 per iteration (⟨r, z⟩, ⟨p, Ap⟩, ‖r‖), MINRES 3,
 GMRES j+2 at inner step j (modified Gram–Schmidt), a probe or Arnoldi step 3 (see
 :mod:`solvers.probes`); ``setup_matvecs``/``setup_inner_products`` the setup's part;
-``method_used`` the polynomial actually applied (after a positivity fallback); ``seconds`` =
-setup + solve wall time; ``converged`` = the solver's own test (SciPy ``info == 0``; MINRES
+``method_used`` the polynomial actually applied and, after a fallback, ``fallback`` why (not
+positive for CG/MINRES, or not shrinking residuals for GMRES); ``seconds`` = setup + solve wall
+time; ``converged`` = the solver's own test (SciPy ``info == 0``; MINRES
 tests a preconditioned residual estimate), with ``relative_residual`` = ‖b − Ax‖/‖b‖ checked afresh.
 pyamg smoothed aggregation and ILU (spilu) are strong references: their matvecs count only the
 outer products with A (a V-cycle or a triangular solve is not a product with A), and
@@ -145,6 +146,8 @@ def solve(
         out["solver"] = solver
     if m is not None and method not in ("pyamg-sa", "ilu"):
         out["method_used"] = m.method
+        if m.fallback is not None:
+            out["fallback"] = m.fallback
     return out
 
 
@@ -167,6 +170,8 @@ def compare(
     a = check_operator(a)
     if not sp.issparse(a):
         raise TypeError("compare needs an explicit sparse matrix (pyamg and ILU need entries)")
+    if a.count_nonzero() == 0:
+        raise ValueError("A is the zero matrix: Ax = b has no solution for the random b")
     methods = methods or METHODS
     if model_dir is not None and "learned" in methods:  # the user's models: refuse bad ones now
         get_model("precond", degree, model_dir)
@@ -197,7 +202,7 @@ def compare(
                     seed=seed,
                     model_dir=model_dir,
                 )
-            except (ValueError, RuntimeError) as err:  # e.g. singular ILU, zero diagonal
+            except (ValueError, RuntimeError, ArithmeticError) as err:  # e.g. singular ILU
                 rows[method] = {"error": str(err)}
         out[solver] = rows
     return out
@@ -211,7 +216,8 @@ def _check_settings(rtol: object, maxiter: object, model_dir) -> None:
     if isinstance(maxiter, bool) or not isinstance(maxiter, int) or maxiter < 1:
         raise ValueError(f"maxiter must be a positive integer, got {maxiter!r}")
     if model_dir is not None and not Path(model_dir).is_dir():
-        raise FileNotFoundError(f"models folder {str(model_dir)!r} does not exist")
+        problem = "is not a folder" if Path(model_dir).exists() else "does not exist"
+        raise FileNotFoundError(f"models folder {str(model_dir)!r} {problem}")
 
 
 def format_comparison(result: dict[str, Any]) -> str:
@@ -238,7 +244,8 @@ def format_comparison(result: dict[str, Any]) -> str:
             ratio = f"{row['matvecs'] / ref:.2f}" if ref else "-"
             note = ""
             if row.get("method_used", method) != method:
-                note = f"  (fell back to {row['method_used']}: polynomial not positive)"
+                why = row.get("fallback", "polynomial not positive")
+                note = f"  (fell back to {row['method_used']}: {why})"
             elif "solver" in row:
                 note = f"  (with {row['solver']})"
             lines.append(

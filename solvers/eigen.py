@@ -25,6 +25,7 @@ where no polynomial of moderate degree separates the wanted eigenvalues.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import dataclass, replace
 
@@ -33,6 +34,7 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from sciml.core.checks import check_integer, check_nonnegative
 from sciml.data.matrices.inertia import count_below
 from solvers.linear_operators import CountingOperator, check_degree, check_operator, is_symmetric
 from solvers.probes import lanczos
@@ -257,9 +259,12 @@ def _filtered(
         sub.theta, sub.res = theta, residuals(ax, sub.x, theta)
     else:
         sub.lock(k - sub.locked_theta.size, tol)
-    values = np.concatenate([sub.locked_theta, sub.theta])
-    vectors = np.hstack([sub.locked, sub.x])
-    order = np.argsort(values)[:k]
+    # the locked pairs and the lowest active ones; an active Ritz value a rounding error below
+    # a locked copy of a multiple eigenvalue must not displace it
+    active = k - sub.locked_theta.size
+    values = np.concatenate([sub.locked_theta, sub.theta[:active]])
+    vectors = np.hstack([sub.locked, sub.x[:, :active]])
+    order = np.argsort(values)
     return values[order] * sign, vectors[:, order], iteration
 
 
@@ -282,6 +287,20 @@ def _learned_filter(lz, upper: float, degree: int, model_dir):
         return low + lo * width, coeffs
 
     return predict
+
+
+def _check_tol(tol: object) -> float:
+    """``tol`` as a float in [machine epsilon, 1): a relative residual a run can certify."""
+    eps = float(np.finfo(float).eps)
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not eps <= tol < 1.0:
+        hint = (
+            " (SciPy reads tol=0 as machine precision, which no residual test can certify: "
+            "pass e.g. tol=1e-12)"
+            if isinstance(tol, numbers.Real) and tol == 0
+            else ""
+        )
+        raise ValueError(f"tol must be a number in [{eps:.3g}, 1), got {tol!r}{hint}")
+    return float(tol)
 
 
 def eigsh(
@@ -334,9 +353,10 @@ def eigsh(
     method : {"filtered", "filtered-lanczos", "arpack", "lobpcg"}
         See above.
     filter, degree, tol, seed, maxiter, block, probe_steps, M, model_dir
-        Filter kind and degree, relative residual tolerance, seed of the random vectors,
-        outer iterations, block size, probe steps, LOBPCG preconditioner, folder of
-        retrained models.
+        Filter kind and degree, relative residual tolerance (in [machine epsilon, 1); tol=0,
+        SciPy's "machine precision", is refused: no residual test can certify it), seed of
+        the random vectors (an integer >= 0), outer iterations (>= 1), block size, probe
+        steps, LOBPCG preconditioner (method "lobpcg" only), folder of retrained models.
     sigma : float, optional
         Shift of the shift-invert mode (explicit sparse A only).
     partial : bool
@@ -407,8 +427,20 @@ def eigsh(
         raise ValueError(f"partial must be True or False, got {partial!r}")
     if not isinstance(count_check, bool):
         raise ValueError(f"count_check must be True or False, got {count_check!r}")
+    tol = _check_tol(tol)
+    maxiter = check_integer(maxiter, "maxiter", minimum=1)
+    seed = check_nonnegative(seed, "seed", integer=True)
+    if M is not None and method != "lobpcg":
+        raise ValueError(f"M (a preconditioner) is for method='lobpcg' only, got method={method!r}")
+    if M is not None and getattr(M, "shape", None) != (n, n):
+        shape = getattr(M, "shape", type(M).__name__)
+        raise ValueError(f"M must be an operator of shape ({n}, {n}) like A, got {shape}")
     if not is_symmetric(operator, seed=seed):
         raise ValueError("A is not symmetric: eigsh needs a symmetric matrix")
+    if sigma is None and sp.issparse(operator) and operator.count_nonzero() == 0:
+        # every vector is an eigenvector of 0 (and ARPACK stops on its zero product A v0)
+        label = f"filtered-{filter}" if method == "filtered" else method
+        return EigResult(np.zeros(k), np.eye(n, k), 0, 0, True, np.zeros(k), label)
     target, solve_which = operator, which
     if sigma is not None:
         if M is not None:
@@ -468,26 +500,37 @@ def eigsh(
 
 def _check_count(operator, result: EigResult, k: int, tol: float, which: str, sigma, partial):
     """Compare k with the number of eigenvalues in the span of the result, widened by the
-    residual bound |λ − θ| ≤ tol·|θ| (twice): ν(A − μI) differences (Sylvester). An uncertain
-    count (see :func:`~sciml.data.matrices.inertia.count_below`) leaves the result as it is."""
+    residual bound |λ − θ| ≤ tol·|θ| (twice): ν(A − μI) differences (Sylvester). More than k
+    is right when the far end θ_k is a multiple eigenvalue that k cuts through (k = 1 of the
+    identity): then the count short of θ_k's band must equal the returned values there. An
+    uncertain count (see :func:`~sciml.data.matrices.inertia.count_below`) leaves the result
+    as it is."""
     values = result.values
-    if which == "SA":
-        end = values[-1] + 2.0 * tol * abs(values[-1])
-        above, below = end, sigma
-    else:
-        end = values[0] - 2.0 * tol * abs(values[0])
-        above, below = sigma, end
     n = operator.shape[0]
-    high = n if above is None else count_below(operator, above)
-    low = 0 if below is None else count_below(operator, below)
-    if high is None or low is None or high - low == k:
+    edge = values[-1] if which == "SA" else values[0]
+    delta = 2.0 * tol * abs(edge)
+
+    def span(end: float) -> tuple[float | None, float | None, int | None]:
+        """(below, above, number of eigenvalues in between) from σ (or the spectrum's end)."""
+        below, above = (sigma, end) if which == "SA" else (end, sigma)
+        high = n if above is None else count_below(operator, above)
+        low = 0 if below is None else count_below(operator, below)
+        return below, above, None if high is None or low is None else high - low
+
+    below, above, found = span(edge + delta if which == "SA" else edge - delta)
+    if found is None or found == k:
         return result
+    if found > k:  # the band of θ_k holds more copies than were asked for
+        short = edge - delta if which == "SA" else edge + delta
+        inside = int(np.sum(values < short) if which == "SA" else np.sum(values > short))
+        if span(short)[2] in (None, inside):
+            return result
     lo = "-inf" if below is None else f"{below:.6g}"
     hi = "inf" if above is None else f"{above:.6g}"
     missed = replace(result, converged=False)
     message = (
         f"eigsh ({result.method}): {k} eigenvalues found, but the inertia of A - mu*I counts "
-        f"{high - low} in ({lo}, {hi}): a multiple or clustered eigenvalue was missed although "
+        f"{found} in ({lo}, {hi}): a multiple or clustered eigenvalue was missed although "
         "every residual met tol; use method='filtered' (it locks converged pairs), a larger "
         "k, or another seed"
     )

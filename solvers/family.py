@@ -3,7 +3,8 @@
 Each training matrix is Jacobi-scaled and probed exactly as :func:`polynomial_preconditioner`
 does; its exact scaled spectrum (dense ``eigvalsh``, so members of up to a few thousand rows)
 replaces the synthetic spectra of :mod:`solvers.training`, and the same loss (CG unrolled on the
-spectrum) trains the network. Families (seeded members, index i → seed i):
+spectrum) trains the network. Families (:data:`solvers.families.FAMILIES`; seeded members,
+index i → seed i, on a size×size grid, size in [MIN_SIZE, MAX_SIZE] = [5, 70]):
 
 - ``darcy``: −∇·(a∇u) on n×n cells with a the thresholded Gaussian field of the Darcy
   benchmark (:func:`sciml.data.matrices.darcy`);
@@ -23,14 +24,14 @@ import scipy.sparse as sp
 import torch
 from tqdm.auto import tqdm
 
-from sciml.data.matrices import anisotropic2d, darcy
+from sciml.core.checks import check_choice
+from solvers.families import FAMILIES, MAX_SIZE, MIN_SIZE
 from solvers.learner import ModelConfig, SpectralNet, save_model
 from solvers.linear_operators import check_degree, check_operator, jacobi_scaling, scaled_operator
 from solvers.objectives import unrolled_cg_residuals
 from solvers.probes import probe
 from solvers.training import CG_RTOL, Examples, fit_examples
 
-FAMILIES = ("darcy", "anisotropic")
 MAX_ROWS = 5000  # exact spectra by dense eigvalsh
 # The loss is CG's residual after this fraction of the outer iterations the start (Chebyshev)
 # polynomial needs on the member's spectrum: the target is to need that many fewer.
@@ -38,13 +39,13 @@ BUDGET_FRACTION = 0.75
 
 
 def family_member(family: str, index: int, size: int = 32) -> sp.csr_matrix:
-    """Member ``index`` of ``family`` on a ``size``×``size`` grid (seeded by ``index``)."""
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
-    if family == "darcy":
-        return darcy(size, seed=index)
-    rng = np.random.default_rng([index, 17])
-    return anisotropic2d(size, epsilon=10.0 ** rng.uniform(-3.0, 0.0), theta=rng.uniform(0, np.pi))
+    """Member ``index`` of ``family`` (a name in :data:`solvers.families.FAMILIES`) on a
+    ``size``×``size`` grid, seeded by ``index``; ``size`` in [MIN_SIZE, MAX_SIZE] = [5, 70]."""
+    check_choice(family, "family", FAMILIES)
+    integer = isinstance(size, int | np.integer) and not isinstance(size, bool)
+    if not (integer and MIN_SIZE <= size <= MAX_SIZE):
+        raise ValueError(f"size must be an integer in [{MIN_SIZE}, {MAX_SIZE}], got {size!r}")
+    return FAMILIES[family](index, int(size))
 
 
 def family_members(family: str, count: int, *, start: int = 0, size: int = 32) -> Iterator:

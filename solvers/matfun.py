@@ -9,6 +9,7 @@ SPD A), "exp" exp(−tA), "step" the spectral projector onto eigenvalues below `
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg as spla
 
-from sciml.core.checks import check_positive
+from sciml.core.checks import check_nonnegative, check_positive
 from solvers.linear_operators import (
     CountingOperator,
     check_degree,
@@ -161,11 +162,13 @@ def funm(
         raise ValueError(f"method must be one of {', '.join(FUNM_METHODS)}, got {method!r}")
     if not is_symmetric(operator, seed=seed):
         raise ValueError("A is not symmetric: funm supports symmetric matrices only")
-    if f == "exp" and not (np.isfinite(t) and t > 0):
-        raise ValueError(f"t must be a finite positive number, got {t!r}")
-    if f == "step" and (threshold is None or not np.isfinite(threshold)):
+    if f == "exp":
+        t = check_positive(t, "t")
+    real = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
+    if f == "step" and not (real and np.isfinite(threshold)):
         raise ValueError(f"f='step' needs a finite threshold, got {threshold!r}")
     rtol = check_positive(rtol, "rtol")
+    seed = check_nonnegative(seed, "seed", integer=True)
     scalar = scalar_function(f, t=t, threshold=threshold)
     counter = CountingOperator(operator)
     columns = b.reshape(n, -1)
@@ -187,6 +190,11 @@ def funm(
             f"method={method!r} needs SPD A"
         )
     upper = result.upper
+    if not upper > result.lower:  # one Ritz value 0 with residual 0: A v = 0 on a random v
+        raise ValueError(
+            "A is the zero matrix on the probe's Krylov space (its one Ritz value is 0 with "
+            "residual 0): f(A)b = f(0)b needs no polynomial"
+        )
     if method == "learned":
         param = {"exp": t * upper, "step": (threshold or 0.0) / upper}.get(f, 1.0)
         a_hat, coeffs = predict(get_model(f, degree, model_dir), result, param)

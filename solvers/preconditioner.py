@@ -5,10 +5,15 @@ S = D^{-1/2} (Jacobi scaling, explicit matrices) or I; p is a learned or classic
 degree d in the scaled operator, fitted to a seeded spectral probe of it. For CG/MINRES, M must
 be SPD: p > 0 is checked on [0, u] (u the probe's upper bound); a failing polynomial is replaced
 by the Chebyshev iteration on the probe interval with a warning (``method`` then names the
-polynomial actually used, ``requested_method`` the one asked for).
+polynomial actually used, ``requested_method`` the one asked for). For GMRES (A need not be
+definite) p must make the residual operator contract on a few seeded random vectors V,
+‖(I − Âp(Â))V‖_F < ‖V‖_F with Â = SAS; a polynomial that does not (eigenvalues left of the
+interval p was fitted on, as for HB/west0479) would slow GMRES down, and is replaced by Jacobi
+(the identity without scaling) with a warning.
 
 Setup costs are counted like a solve: ``setup_matvecs`` and ``setup_reductions`` (global inner
-products) of the probe, of Arnoldi for gmres-poly and, for a ``LinearOperator``, of the
+products) of the probe, of Arnoldi for gmres-poly, of the GMRES contraction test
+(``CONTRACTION_VECTORS``·(d + 1) products, one reduction) and, for a ``LinearOperator``, of the
 symmetry test (two products, one reduction).
 """
 
@@ -21,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from sciml.core.checks import check_nonnegative
 from solvers.autodegree import choose_degree
 from solvers.baselines import chebyshev_from_probe, jacobi_polynomial
 from solvers.linear_operators import (
@@ -40,15 +46,16 @@ SOLVERS = ("auto", "cg", "minres", "gmres")
 POSITIVITY_GRID = 2001
 AUTO_DEGREES = {"learned": (), "chebyshev": (5, 10, 20)}  # learned: the shipped degrees
 SYMMETRY_TEST_COST = (2, 1)  # (matvecs, reductions) of is_symmetric on a LinearOperator
+CONTRACTION_VECTORS = 4  # seeded random vectors of the GMRES-path test ‖(I − Âp(Â))V‖ < ‖V‖
 
 
 class PolynomialPreconditioner(spla.LinearOperator):
     """M X = S p(SAS)(S X). ``matvecs`` counts products with A made by applications (a block of
     m columns counts m), ``setup_matvecs`` and ``setup_reductions`` those of the setup (probe,
     Arnoldi for gmres-poly, symmetry test of a ``LinearOperator``); ``method`` is the polynomial
-    used, ``requested_method`` the one asked for (they differ after a fallback); ``polynomial``
-    has ``evaluate(λ)`` on the scaled spectrum, ``interval`` is the probe's [θ_min, u] (None
-    for Jacobi, which needs no probe)."""
+    used, ``requested_method`` the one asked for (they differ after a fallback, whose reason
+    is ``fallback``, else None); ``polynomial`` has ``evaluate(λ)`` on the scaled spectrum,
+    ``interval`` is the probe's [θ_min, u] (None for Jacobi, which needs no probe)."""
 
     def __init__(
         self,
@@ -62,6 +69,7 @@ class PolynomialPreconditioner(spla.LinearOperator):
         symmetric: bool,
         setup_reductions: int = 0,
         requested_method: str | None = None,
+        fallback: str | None = None,
     ):
         super().__init__(dtype=np.dtype(np.float64), shape=operator.shape)
         self.operator = operator
@@ -72,6 +80,7 @@ class PolynomialPreconditioner(spla.LinearOperator):
         self.setup_matvecs = setup_matvecs
         self.setup_reductions = setup_reductions
         self.requested_method = requested_method or method
+        self.fallback = fallback
         self.symmetric = symmetric
 
     @property
@@ -153,6 +162,16 @@ def _is_positive(polynomial, upper: float, ritz: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(values)) and np.all(values > 0.0))
 
 
+def _contraction(polynomial, counter: CountingOperator, seed: int) -> float:
+    """‖(I − Âp(Â))V‖_F / ‖V‖_F for ``CONTRACTION_VECTORS`` seeded Gaussian columns V (inf
+    when it overflows): below 1, one application of M shrinks a typical residual."""
+    n = counter.shape[0]
+    v = np.random.default_rng([seed, 2]).standard_normal((n, CONTRACTION_VECTORS))
+    with np.errstate(over="ignore", invalid="ignore"):
+        ratio = np.linalg.norm(v - counter @ polynomial.apply(counter, v)) / np.linalg.norm(v)
+    return float(ratio) if np.isfinite(ratio) else np.inf
+
+
 def polynomial_preconditioner(
     A,
     degree: int | str = 10,
@@ -174,8 +193,11 @@ def polynomial_preconditioner(
     (Loe–Morgan, from d+1 seeded Arnoldi steps), "least-squares" (Saad's polynomial on [0, u]).
     ``solver``: "cg"/"minres" need a symmetric positive definite A (checked: symmetry, positive
     diagonal, positive probe spectrum) and get an SPD M; "gmres" any A; "auto" picks "cg" for
-    symmetric A. ``scaling``: "jacobi" (S = D^{-1/2}, needs an explicit matrix with nonzero
-    diagonal), "none", or "auto" (Jacobi when possible).
+    symmetric A; for "gmres" a polynomial that does not shrink residuals on a few seeded
+    random vectors, ‖(I − Âp(Â))V‖ ≥ ‖V‖ (A's spectrum reaches where 1 − λp(λ) is large, e.g.
+    left of 0), is replaced by degree 0 (Jacobi, or the identity without scaling).
+    ``scaling``: "jacobi" (S = D^{-1/2}, needs an explicit matrix with nonzero diagonal),
+    "none", or "auto" (Jacobi when possible).
     ``degree="auto"`` (learned or chebyshev, CG/MINRES): the degree among 0 (no polynomial:
     plain or Jacobi-scaled CG, ``method`` "identity"/"jacobi") and the available ones with the
     least predicted cost iterations·(d + 1 + 3·``reduction_cost``) on the probed spectrum, see
@@ -216,8 +238,14 @@ def polynomial_preconditioner(
     ------
     ValueError
         For an unknown method, solver or scaling, a bad degree, or a matrix the solver
-        cannot take (not symmetric, not positive definite). A polynomial that is not
-        positive on the spectrum is replaced by Chebyshev with a ``RuntimeWarning``.
+        cannot take (not symmetric, not positive definite).
+
+    Warns
+    -----
+    RuntimeWarning
+        When the requested polynomial is replaced (``method`` then names the one used,
+        ``fallback`` why): for CG/MINRES one not positive on the spectrum, by Chebyshev; for
+        GMRES one that does not shrink residuals, by Jacobi or the identity.
 
     Examples
     --------
@@ -242,8 +270,8 @@ def polynomial_preconditioner(
         raise ValueError(
             f"degree='auto' needs method 'learned' or 'chebyshev', got method={method!r}"
         )
-    if not (np.isfinite(reduction_cost) and reduction_cost >= 0.0):
-        raise ValueError(f"reduction_cost must be a finite number >= 0, got {reduction_cost!r}")
+    reduction_cost = check_nonnegative(reduction_cost, "reduction_cost")
+    seed = check_nonnegative(seed, "seed", integer=True)
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
     if scaling not in ("auto", "jacobi", "none"):
@@ -318,6 +346,7 @@ def polynomial_preconditioner(
     reductions = check_reductions + result.reductions
     if counter.matvecs:  # Arnoldi of gmres-poly
         reductions += krylov_reductions(counter.matvecs)
+    fallback = None
     if spd_path and not _is_positive(polynomial, result.upper, result.ritz):
         warnings.warn(
             f"the {method} polynomial is not positive on [0, {result.upper:.3g}], so M would not "
@@ -325,7 +354,24 @@ def polynomial_preconditioner(
             RuntimeWarning,
             stacklevel=2,
         )
+        fallback = "polynomial not positive"
         method, polynomial = "chebyshev", chebyshev_from_probe(result, degree)
+    if not spd_path:
+        counter.reset()
+        ratio = _contraction(polynomial, counter, seed)
+        setup, reductions = setup + counter.matvecs, reductions + 1
+        if not ratio < 1.0:
+            used = "jacobi" if use_scaling else "identity"
+            warnings.warn(
+                f"the {method} polynomial would slow GMRES down: it does not shrink residuals "
+                f"(||(I - A p(A)) v|| / ||v|| = {ratio:.3g} >= 1 on {CONTRACTION_VECTORS} random "
+                "vectors, so A's spectrum lies outside where 1 - x p(x) is small); falling back "
+                f"to {used} (degree 0)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            fallback = "polynomial does not shrink residuals"
+            method, polynomial = used, jacobi_polynomial()
     counter.reset()
     return PolynomialPreconditioner(
         counter,
@@ -337,4 +383,5 @@ def polynomial_preconditioner(
         symmetric=symmetric,
         setup_reductions=reductions,
         requested_method=requested,
+        fallback=fallback,
     )

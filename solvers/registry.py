@@ -34,7 +34,8 @@ def get_model(task: str, degree: int, directory: str | os.PathLike | None = None
     """The model for (task, degree); ``ValueError`` listing the available ones if missing."""
     path = model_path(task, degree, directory)
     if directory is not None and not Path(directory).is_dir():
-        raise FileNotFoundError(f"models folder {str(directory)!r} does not exist")
+        problem = "is not a folder" if Path(directory).exists() else "does not exist"
+        raise FileNotFoundError(f"models folder {str(directory)!r} {problem}")
     if not path.is_file():
         have = ", ".join(f"{t} d={d}" for t, d in available_models(directory)) or "none"
         raise ValueError(

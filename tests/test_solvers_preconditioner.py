@@ -166,3 +166,95 @@ def test_bad_input_is_rejected_with_named_errors(spd):
         polynomial_preconditioner(sp.csr_matrix(np.diag([1.0, -1.0])), solver="minres")
     with pytest.raises(ValueError, match="no learned model"):
         polynomial_preconditioner(spd, degree=3, method="learned")
+
+
+# GMRES path: a polynomial that does not shrink residuals is replaced, with a warning.
+
+
+def _triangular(eigenvalues, coupling=0.1):
+    """Upper bidiagonal, non-symmetric, with exactly the given eigenvalues (its diagonal)."""
+    n = len(eigenvalues)
+    return sp.diags([eigenvalues, np.full(n - 1, coupling)], [0, 1], format="csr")
+
+
+def _gmres_residual(a, b, m=None):
+    x, _ = spla.gmres(a, b, rtol=1e-10, restart=30, maxiter=3, M=m)
+    return np.linalg.norm(b - a @ x) / np.linalg.norm(b)
+
+
+def _gmres_steps(a, b, m=None):
+    """Inner GMRES(30) steps to ‖b − Ax‖ ≤ 1e-8‖b‖ (checked afresh)."""
+    steps = [0]
+
+    def count(_):
+        steps[0] += 1
+
+    x, info = spla.gmres(
+        a, b, rtol=1e-8, restart=30, maxiter=100, M=m, callback=count, callback_type="pr_norm"
+    )
+    assert info == 0 and np.linalg.norm(b - a @ x) <= 1e-7 * np.linalg.norm(b)
+    return steps[0]
+
+
+def test_gmres_polynomial_that_hurts_on_west0479_falls_back_with_warning():
+    a = load_matrix("HB/west0479")  # non-symmetric, zero diagonal entries: no Jacobi scaling
+    b = np.ones(a.shape[0])
+    with pytest.warns(RuntimeWarning, match="would slow GMRES down"):
+        m = polynomial_preconditioner(a, solver="gmres")
+    assert m.method == "identity" and m.requested_method == "learned" and m.degree == 0
+    assert m.fallback == "polynomial does not shrink residuals"
+    assert m.setup_matvecs == 20 + pc.CONTRACTION_VECTORS * 11  # probe + test of the degree 10
+    np.testing.assert_array_equal(m @ b, b)
+    assert _gmres_residual(a, b, m) <= 1.0001 * _gmres_residual(a, b)
+
+
+def test_gmres_polynomial_with_eigenvalues_left_of_its_interval_falls_back():
+    # eigenvalues −3 … −1 and 0.1 … 2: Neumann's residual polynomial (1 − λ/u)^(d+1) exceeds 1
+    # for every λ < 0 (at λ = −3 it is about 1e5), so p(A) amplifies those components
+    lam = np.concatenate([np.linspace(-3.0, -1.0, 40), np.linspace(0.1, 2.0, 160)])
+    a = _triangular(lam)
+    b = np.random.default_rng(0).standard_normal(lam.size)
+    upper = probe(a, seed=0, symmetric=False).upper
+    p = neumann_polynomial(1.0 / upper, 10)
+    np.testing.assert_allclose(1.0 + 3.0 * p.evaluate(-3.0), (1.0 + 3.0 / upper) ** 11)
+    assert (1.0 + 3.0 / upper) ** 11 > 1e4
+    hurting = spla.LinearOperator(a.shape, matvec=lambda v: p.apply(a, v), dtype=np.float64)
+    assert _gmres_steps(a, b, hurting) > _gmres_steps(a, b)  # SciPy's GMRES: it does hurt
+    with pytest.warns(RuntimeWarning, match="neumann polynomial would slow GMRES down"):
+        m = polynomial_preconditioner(a, 10, "neumann", solver="gmres", scaling="none")
+    assert m.method == "identity" and m.requested_method == "neumann" and m.degree == 0
+    assert _gmres_steps(a, b, m) == _gmres_steps(a, b)
+
+
+@pytest.mark.parametrize("method", ["neumann", "chebyshev", "learned", "gmres-poly"])
+def test_gmres_polynomial_that_helps_is_kept_without_warning(method):
+    lam = np.linspace(1.0, 2.0, 200)  # |1 − λp(λ)| < 1 on the spectrum: p(A) shrinks residuals
+    a = _triangular(lam)
+    b = np.random.default_rng(1).standard_normal(lam.size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = polynomial_preconditioner(a, 5, method, solver="gmres", scaling="none")
+    assert m.method == method and m.fallback is None
+    assert _gmres_steps(a, b, m) < _gmres_steps(a, b)
+
+
+@pytest.mark.parametrize("name", ["Bai/pde2961", "poisson2d-16"])
+def test_gmres_learned_polynomial_kept_where_it_helps(name):
+    a = load_matrix(name)
+    b = np.ones(a.shape[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = polynomial_preconditioner(a, solver="gmres")
+    assert m.method == "learned" and m.fallback is None
+    assert _gmres_steps(a, b, m) < _gmres_steps(a, b)
+
+
+def test_compare_names_the_gmres_fallback():
+    from solvers.compare import compare, format_comparison
+
+    lam = np.concatenate([np.linspace(-3.0, -1.0, 40), np.linspace(0.1, 2.0, 160)])
+    result = compare(_triangular(lam), methods=("neumann",), solvers=("gmres",))
+    row = result["gmres"]["neumann"]
+    assert row["method_used"] == "jacobi"
+    assert row["fallback"] == "polynomial does not shrink residuals"
+    assert "fell back to jacobi: polynomial does not shrink residuals" in format_comparison(result)

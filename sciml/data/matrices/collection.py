@@ -135,6 +135,10 @@ def _read_mtx(path: str | os.PathLike[str]) -> sp.csr_matrix:
     if np.iscomplexobj(m):
         raise ValueError(f"{os.fspath(path)!r} holds a complex matrix; expected a real one")
     a = sp.csr_matrix(m, dtype=np.float64)
+    if 0 in a.shape:
+        raise ValueError(f"{os.fspath(path)!r} holds an empty matrix of shape {a.shape}")
+    if not np.all(np.isfinite(a.data)):
+        raise ValueError(f"{os.fspath(path)!r} holds NaN or Inf entries")
     a.sum_duplicates()
     a.sort_indices()
     return a
@@ -382,7 +386,8 @@ def load_matrix(name: str | os.PathLike[str], **params: Any) -> sp.csr_matrix:
     Raises
     ------
     ValueError
-        For an unknown name (with close matches) or parameters the name does not take.
+        For an unknown name (with close matches) or parameters the name does not take, or a
+        file that is not Matrix Market, holds a complex or empty matrix or NaN/Inf entries.
     FileNotFoundError
         For a path that does not exist.
 

@@ -106,6 +106,10 @@ def darcy(
     (:func:`sciml.data.pde.darcy.darcy_coefficient`, :func:`~sciml.data.pde.darcy.darcy_operator`).
     """
     n = _positive_int(n, "n")
+    alpha, tau, a_high, a_low = (
+        _real(value, name, low=0.0, strict=True)
+        for value, name in ((alpha, "alpha"), (tau, "tau"), (a_high, "a_high"), (a_low, "a_low"))
+    )
     a = darcy_coefficient(_rng(seed), n, alpha=alpha, tau=tau, a_high=a_high, a_low=a_low)
     return _clean(darcy_operator(a))
 
