@@ -106,16 +106,42 @@ def unwrap(model: nn.Module) -> nn.Module:
     return model.module if isinstance(model, DistributedDataParallel) else model
 
 
+def check_shardable(n_batches: int, world_size: int) -> None:
+    """``ValueError`` unless ``n_batches`` per epoch give each of ``world_size`` ranks at
+    least one; a run checks this before it writes anything.
+
+    Parameters
+    ----------
+    n_batches : int
+        Batches per epoch.
+    world_size : int
+        Ranks that share them.
+
+    Raises
+    ------
+    ValueError
+        Naming both counts.
+
+    Examples
+    --------
+    >>> check_shardable(1, 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: 1 batches per epoch cannot feed 2 ranks; use a smaller batch size or fewer processes
+    """
+    if n_batches < world_size:
+        raise ValueError(
+            f"{n_batches} batches per epoch cannot feed {world_size} ranks; "
+            "use a smaller batch size or fewer processes"
+        )
+
+
 def shard_batches(batches: Sequence[T], rank: int, world_size: int) -> list[T]:
     """Rank ``rank``'s share: ``batches[rank:n:world_size]`` with n = ⌊len/W⌋·W."""
     if not 0 <= rank < world_size:
         raise ValueError(f"rank must be in [0, {world_size}), got {rank}")
+    check_shardable(len(batches), world_size)
     usable = len(batches) // world_size * world_size
-    if usable == 0:
-        raise ValueError(
-            f"{len(batches)} batches per epoch cannot feed {world_size} ranks; "
-            "use a smaller batch size or fewer processes"
-        )
     return list(batches[rank:usable:world_size])
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from sciml.core.checks import check_integer, check_positive
+from sciml.core.checks import check_integer, check_nonnegative, check_positive
 from sciml.core.constants import CHECKPOINT_FILE
 from sciml.core.files import write_json
 from sciml.data.pde.dataset import ArrayPairs, FieldDataset
@@ -29,10 +29,26 @@ from sciml.operators.refiner import RefinerConfig
 from sciml.training.irno_loss import contraction_penalty, fixed_point_warmup, unrolled_loss
 from sciml.training.losses import relative_l2_per_field, vrmse
 from sciml.training.multires import MultiResolutionBatches
-from sciml.training.run import load_run_model, open_run_data, read_run, run_split
+from sciml.training.run import (
+    REFINE_FILE,
+    RunSpec,
+    ScoredSamples,
+    check_data_fits,
+    check_grid_holds,
+    check_run_folder,
+    choose_samples,
+    data_record,
+    load_run_model,
+    open_run_data,
+    own_samples,
+    read_run,
+    run_data_record,
+    run_folder_lock,
+    run_split,
+    same_file,
+    useful_modes,
+)
 from sciml.training.trainer import TrainConfig, Trainer, load_checkpoint
-
-REFINE_FILE = "refine.json"
 
 
 @dataclass(frozen=True)
@@ -62,7 +78,17 @@ class RefineSpec:
         check_integer(self.extra_steps, "extra_steps", minimum=0)
         if self.truncate is not None:
             check_steps(self.truncate, "truncate")
+            if self.truncate > self.steps:
+                raise ValueError(
+                    f"truncate must be at most steps ({self.steps}): it bounds how many of the "
+                    f"unrolled steps are backpropagated through, got {self.truncate}"
+                )
         check_positive(self.batch_size, "batch_size", integer=True)
+        check_nonnegative(self.spectral_weight, "spectral_weight")
+        check_nonnegative(self.fixed_point_weight, "fixed_point_weight")
+        check_integer(self.warmup_epochs, "warmup_epochs", minimum=0)
+        check_nonnegative(self.contraction_weight, "contraction_weight")
+        check_positive(self.q_max, "q_max")
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self)))
@@ -76,15 +102,22 @@ class RefineSpec:
 
 @dataclass
 class RefinementData:
-    """The base run's data at its finest training resolution, split as the base run split it
-    (by trajectory), with the frozen base's predictions h_0; ``val`` is None when the base
-    run has no validation split."""
+    """The refinement's data (``RefineSpec.data``, by default the base run's) at the base's
+    finest training resolution, split as the base run split it (by trajectory), with the
+    frozen base's predictions h_0; ``val`` is None when the base run has no validation split.
+    Evaluated on another file (``path``), ``test`` holds the samples ``samples`` names (those
+    neither the refinement nor its base trained or validated on) and ``train`` is None.
+    ``dataset`` and ``split`` are the data and its split (None for another file)."""
 
     base: torch.nn.Module
     resolution: int
-    train: tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # x, h0, y
+    train: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None  # x, h0, y
     test: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
     val: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+    samples: ScoredSamples | None = None
+    path: str = ""
+    dataset: FieldDataset | None = None
+    split: dict[str, Any] | None = None
 
 
 @torch.no_grad()
@@ -94,32 +127,110 @@ def predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 64) -> to
     return torch.cat([model(chunk) for chunk in x.split(batch_size)])
 
 
-def refinement_data(spec: RefineSpec) -> RefinementData:
+def refinement_data(
+    spec: RefineSpec,
+    *,
+    data: str | os.PathLike | None = None,
+    allow_other_equation: bool = False,
+    refined_run: str | os.PathLike | None = None,
+) -> RefinementData:
+    """The data a refinement trains on, or with ``data`` (another file) is evaluated on.
+
+    Parameters
+    ----------
+    spec : RefineSpec
+        The refinement: its base run and data.
+    data : str or os.PathLike, optional
+        Another file: only its samples that neither the refinement (recorded in
+        ``refined_run``) nor its base trained or validated on are kept, as ``test``; a copy of
+        the refinement's data gives its test and validation splits
+        (:func:`~sciml.training.run.choose_samples`).
+    allow_other_equation : bool
+        Accept data of another equation (or fields) than the base run's (or, for ``data``,
+        than the refinement's); channels and spatial dims must match in any case.
+    refined_run : str or os.PathLike, optional
+        The refinement's folder (its ``refine.json`` records the digests of its samples).
+
+    Returns
+    -------
+    RefinementData
+
+    Raises
+    ------
+    ValueError
+        If the data does not fit the base checkpoint (channels, dims) or holds another
+        equation than it was trained on (unless ``allow_other_equation``).
+    """
     base_spec, base_config, _ = read_run(spec.base_run)
-    base_spec = replace(base_spec, data=spec.data or base_spec.data)
-    dataset = open_run_data(base_spec)
-    x, y = dataset[0]
-    if (x.shape[0], y.shape[0]) != (base_config.in_channels, base_config.out_channels):
-        raise ValueError(
-            f"the base checkpoint in {spec.base_run} takes {base_config.in_channels} → "
-            f"{base_config.out_channels} channels, the data {base_spec.data} has "
-            f"{x.shape[0]} → {y.shape[0]}"
+    own_spec = replace(base_spec, data=spec.data or base_spec.data)
+    other = data is not None and not same_file(data, own_spec.data)
+    data_spec = replace(own_spec, data=str(data)) if other else own_spec
+    dataset = open_run_data(data_spec)
+    what = f"the base checkpoint in {spec.base_run}"
+    split = None
+    if other:
+        own_record = _refined_data_record(refined_run, own_spec)
+        base_record = run_data_record(spec.base_run)
+        check_data_fits(
+            dataset,
+            data_spec.data,
+            base_config,
+            own_record or base_record,
+            what=what,
+            allow_other_equation=allow_other_equation,
         )
-    if len(base_config.n_modes) != dataset.spatial_dims:
-        raise ValueError(
-            f"the base checkpoint in {spec.base_run} is {len(base_config.n_modes)}-D, the data "
-            f"{base_spec.data} has {dataset.spatial_dims} spatial dims"
+        samples = choose_samples(dataset, own_spec, [own_record, base_record])
+        sides = {"test": samples.test, "val": samples.val}
+    else:
+        on_base_data = same_file(own_spec.data, base_spec.data)
+        reference = None if on_base_data else run_data_record(spec.base_run)
+        check_data_fits(
+            dataset,
+            own_spec.data,
+            base_config,
+            reference,
+            what=what,
+            allow_other_equation=allow_other_equation,
+            hint="refine on data of the base run's equation",
         )
+        samples = own_samples(own_spec, dataset)
+        sides = split = run_split(own_spec, dataset)
     resolution = max(base_spec.resolutions)
+    hint = "the refinement works at the finest resolution its base was trained at"
+    check_grid_holds(dataset, data_spec.data, (resolution,), hint)
     view = dataset.at_resolution(resolution, base_spec.method)
-    split = run_split(base_spec, dataset)
     base = load_run_model(spec.base_run)
-    parts: dict[str, Any] = {"val": None}
-    for side, idx in split.items():
-        if len(idx):
+    parts: dict[str, Any] = {"train": None, "val": None}
+    for side, idx in sides.items():
+        if idx is not None and len(idx):
             xs, ys = view.tensors(idx)
             parts[side] = (xs, predict(base, xs), ys)
-    return RefinementData(base, resolution, parts["train"], parts["test"], parts["val"])
+    return RefinementData(
+        base,
+        resolution,
+        parts["train"],
+        parts["test"],
+        parts["val"],
+        samples,
+        data_spec.data,
+        None if other else dataset,
+        split,
+    )
+
+
+def _refined_data_record(
+    refined_run: str | os.PathLike | None, own_spec: RunSpec
+) -> dict[str, Any] | None:
+    """The refinement's record of its data (``refine.json``'s ``data``); for refinements
+    recorded before they kept one, made from its data file if that is still there."""
+    if refined_run is not None:
+        record = json.loads((Path(refined_run) / REFINE_FILE).read_text()).get("data")
+        if record:
+            return record
+    if not Path(own_spec.data).is_file():
+        return None
+    dataset = open_run_data(own_spec)
+    return data_record(dataset, run_split(own_spec, dataset))
 
 
 def build_refinement(spec: RefineSpec, in_channels: int, out_channels: int) -> Refinement:
@@ -173,9 +284,10 @@ def refine_run(
     Raises
     ------
     FileExistsError
-        If ``run_dir`` holds another refinement run.
+        If ``run_dir`` holds another refinement run or a training run, or another process is
+        writing into it.
     ValueError
-        If the base run or its data cannot be read.
+        If the base run or its data cannot be read, or ``run_dir`` is the base run.
 
     Examples
     --------
@@ -197,13 +309,21 @@ def refine_run(
         epochs=150, lr=3e-4, schedule="cosine", min_lr=1e-6, grad_clip=1.0, seed=42
     )
     run_dir = Path(run_dir)
-    record_path = run_dir / REFINE_FILE
+    if run_dir.resolve() == Path(spec.base_run).resolve():
+        raise ValueError(
+            f"{run_dir} is the base run itself; the refinement needs its own folder "
+            "(choose another --out)"
+        )
     record = {"spec": _stored_paths(spec, run_dir).to_dict(), "train": train_config.to_dict()}
-    if record_path.exists():
-        found, _ = read_refine_run(run_dir)
-        if _resolved(found) != _resolved(spec):
-            raise FileExistsError(f"{run_dir} holds another refinement run; choose another --out")
+    _check_refine_folder(run_dir, spec)
     data = refinement_data(spec)
+    record["data"] = data_record(data.dataset, data.split)  # to know its samples again
+    modes, bound = max(spec.refiner.n_modes), useful_modes(data.resolution)
+    if spec.refiner.kind == "operator" and modes > bound:
+        raise ValueError(
+            f"--modes {modes} exceeds {bound}, the Fourier modes per axis of the grid the "
+            f"refinement works on ({data.resolution} points): use --modes {bound} or less"
+        )
     x, h0, y = data.train
     c_in, c_out = x.shape[1], y.shape[1]
     torch.manual_seed(train_config.seed)
@@ -249,21 +369,31 @@ def refine_run(
             )
         return loss
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_json(record_path, record)
-    trainer = Trainer(
-        refinement,
-        _model_record(spec, c_in, c_out),
-        batches.to(device),
-        {str(data.resolution): standardized(data.val or data.test)},
-        train_config,
-        run_dir,
-        device=device,
-        progress=progress,
-        objective=objective,
-    )
-    history = trainer.fit()
+    with run_folder_lock(run_dir):  # every check passed: from here on files are written
+        _check_refine_folder(run_dir, spec)
+        write_json(run_dir / REFINE_FILE, record)
+        trainer = Trainer(
+            refinement,
+            _model_record(spec, c_in, c_out),
+            batches.to(device),
+            {str(data.resolution): standardized(data.val or data.test)},
+            train_config,
+            run_dir,
+            device=device,
+            progress=progress,
+            objective=objective,
+        )
+        history = trainer.fit()
     return dict(history[-1]) if history else {}
+
+
+def _check_refine_folder(run_dir: Path, spec: RefineSpec) -> None:
+    """``FileExistsError`` if ``run_dir`` holds a training run or another refinement."""
+    check_run_folder(run_dir, REFINE_FILE)
+    if (run_dir / REFINE_FILE).exists():
+        found, _ = read_refine_run(run_dir)
+        if _resolved(found) != _resolved(spec):
+            raise FileExistsError(f"{run_dir} holds another refinement run; choose another --out")
 
 
 def read_refine_run(run_dir: str | os.PathLike) -> tuple[RefineSpec, TrainConfig]:
@@ -358,20 +488,31 @@ def evaluate_refined(
     json_path: str | os.PathLike | None = None,
     stop_tol: float = 1e-3,
     device: str = "cpu",
+    allow_other_equation: bool = False,
 ) -> dict[str, Any]:
-    """Errors of every iterate h_0 (the base) … h_{K+E} on the base run's test split:
+    """Errors of every iterate h_0 (the base) … h_{K+E} on the base run's test split (with
+    ``data``, another file: on its samples that neither the refinement nor its base trained
+    or validated on, see :func:`refinement_data`; ``allow_other_equation`` scores a file of
+    another equation):
     ``rel_l2`` and ``vrmse`` (per field, then averaged over fields), ``mse``; the error per
     frequency band as a ratio to the base's; the contraction factor q_k; the relative update
     ‖h_{k+1} − h_k‖/‖h_k‖ and ``stop_step``, the first step whose update is below
     ``stop_tol`` (None if none is). With a validation split, ``val_rel_l2`` per step and
     ``chosen_step``, the step of least validation error (the choice never sees the test
-    set). With ``json_path``, writes the report and its plots."""
+    set). The report says which samples were scored (``samples``, ``n_samples``,
+    ``sample_indices``, ``excluded``, ``of``, ``scored``; see
+    :meth:`~sciml.training.run.ScoredSamples.report`). With ``json_path``, writes the report
+    and its plots."""
     spec, _ = read_refine_run(run_dir)
-    spec = replace(spec, data=data or spec.data)
     if extra_steps is not None:
         spec = replace(spec, extra_steps=extra_steps)
     total = spec.steps + spec.extra_steps
-    prepared = refinement_data(spec)
+    prepared = refinement_data(
+        spec,
+        data=data,
+        allow_other_equation=allow_other_equation or data is None,  # trained on its own
+        refined_run=run_dir,
+    )
     model = load_refined_operator(run_dir, prepared.base).requires_grad_(False)
     x, _, y = prepared.test
     hs = iterates_on(model, x, total, device)
@@ -401,6 +542,8 @@ def evaluate_refined(
         "steps": spec.steps,
         "total_steps": total,
         "resolution": prepared.resolution,
+        "data": prepared.path,
+        **prepared.samples.report(prepared.path),
         "per_step": rows,
         "q": contraction_per_step(model, x, hs),
         "update_norm": updates,

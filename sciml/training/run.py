@@ -10,6 +10,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,16 +19,74 @@ import numpy as np
 import torch
 
 from sciml.core.constants import CHECKPOINT_FILE
-from sciml.core.files import write_json
-from sciml.data.pde.dataset import FieldDataset
+from sciml.core.files import LOCK_FILE, output_lock, write_json
+from sciml.data.pde.dataset import FieldDataset, data_signature, sample_digests
 from sciml.data.pde.store import open_dataset
 from sciml.operators.config import OperatorConfig
 from sciml.operators.models import build_operator, to_device
 from sciml.operators.normalization import Normalized
+from sciml.training import distributed as ddp
 from sciml.training.multires import IncrementalBatches, MultiResolutionBatches
 from sciml.training.trainer import TrainConfig, Trainer, evaluate, load_checkpoint
 
 RUN_FILE = "run.json"
+REFINE_FILE = "refine.json"
+RUN_KINDS = {RUN_FILE: "a training run", REFINE_FILE: "a refinement run"}
+
+
+def check_run_folder(run_dir: str | os.PathLike, record: str) -> None:
+    """Refuse ``run_dir`` as the folder of a run recorded in ``record`` (``run.json``,
+    ``refine.json``) if it is a file or holds another kind of run.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The folder a run is about to write into.
+    record : str
+        The record file of that kind of run: :data:`RUN_FILE` or :data:`REFINE_FILE`.
+
+    Raises
+    ------
+    FileExistsError
+        Naming what ``run_dir`` holds.
+
+    Examples
+    --------
+    >>> from sciml.core.files import write_json
+    >>> _ = write_json("refined/refine.json", {})
+    >>> check_run_folder("refined", RUN_FILE)
+    Traceback (most recent call last):
+    ...
+    FileExistsError: refined holds a refinement run (refine.json), not a training run; ...
+    """
+    run_dir = Path(run_dir)
+    if run_dir.is_file():
+        raise FileExistsError(f"{run_dir} is a file, not a run folder; choose another --out")
+    for name, kind in RUN_KINDS.items():
+        if name != record and (run_dir / name).exists():
+            raise FileExistsError(
+                f"{run_dir} holds {kind} ({name}), not {RUN_KINDS[record]}; choose another --out"
+            )
+
+
+def run_folder_lock(run_dir: str | os.PathLike) -> AbstractContextManager:
+    """The lock held on ``run_dir`` while a run writes into it (on the rank that writes: the
+    only process, or rank 0 under ``torchrun``).
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The run folder (created if missing, removed again if the run leaves it empty).
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        :func:`sciml.core.files.output_lock` on ``run_dir/.lock``; a no-op on other ranks.
+        Entering it raises ``FileExistsError`` while another process writes into ``run_dir``.
+    """
+    if not ddp.is_main():
+        return nullcontext()
+    return output_lock(Path(run_dir) / LOCK_FILE, f"run folder {run_dir}")
 
 
 @dataclass(frozen=True)
@@ -65,6 +124,11 @@ class RunSpec:
             )
         if not self.resolutions:
             raise ValueError("resolutions must name at least one grid size")
+        if self.curriculum == "incremental" and len(set(self.mix)) > 1:
+            raise ValueError(
+                "mix must be left uniform with curriculum='incremental' (each stage uses every "
+                f"sample at its resolution), got {self.mix}"
+            )
 
 
 def split_indices(n: int, test_fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -141,16 +205,48 @@ def read_run(run_dir: str | os.PathLike) -> tuple[RunSpec, OperatorConfig, Train
 def default_operator_config(
     dataset: FieldDataset, resolutions: Sequence[int], model: str = "fno", **options: Any
 ) -> OperatorConfig:
-    """FNO sized to the data: channels from a sample, n_modes = finest resolution / 2."""
+    """FNO sized to the data: channels from a sample, n_modes = finest resolution / 2 (or
+    ``modes``, at most :func:`useful_modes` of the finest resolution: ``ValueError`` else)."""
     x, y = dataset[0]
     modes = options.pop("modes", None) or max(resolutions) // 2
-    return OperatorConfig(
+    config = OperatorConfig(
         model=model,
         in_channels=x.shape[0],
         out_channels=y.shape[0],
         n_modes=(int(modes),) * dataset.spatial_dims,
         **options,
     )
+    check_modes_fit(config, resolutions)
+    return config
+
+
+def useful_modes(resolution: int, domain_padding: float | None = None) -> int:
+    """The most Fourier modes per axis that a grid of ``resolution`` points (padded on both
+    sides by ``domain_padding``·resolution, as neuraloperator pads) holds: n_modes = M keeps
+    the frequencies k ∈ [-(M//2), (M-1)//2] (k ∈ [0, M//2] on the last, real-FFT axis), so
+    M = n keeps all n of an n-point grid and a larger M adds weights no sample trains.
+
+    Examples
+    --------
+    >>> useful_modes(32), useful_modes(32, 0.25)
+    (32, 48)
+    """
+    return int(resolution) + 2 * round((domain_padding or 0.0) * resolution)
+
+
+def check_modes_fit(config: OperatorConfig, resolutions: Sequence[int]) -> None:
+    """``ValueError`` naming ``--modes`` if ``config.n_modes`` exceeds
+    :func:`useful_modes` of the finest training resolution."""
+    finest = max(resolutions)
+    bound = useful_modes(finest, config.domain_padding)
+    modes = max(config.n_modes)
+    if modes > bound:
+        padded = f", padded to {bound}" if bound != finest else ""
+        raise ValueError(
+            f"--modes (n_modes) {modes} exceeds {bound}, the Fourier modes per axis of the "
+            f"finest training grid ({finest} points{padded}); more modes add weights that no "
+            f"sample trains: use --modes {bound} or less"
+        )
 
 
 def make_batches(
@@ -226,9 +322,11 @@ def train_run(
     Raises
     ------
     ValueError
-        If the model does not fit the data (channels, dims).
+        If the model does not fit the data (channels, dims, more Fourier modes than the
+        finest grid has), or the task does not (``task="final"`` on data without time).
     FileExistsError
-        If ``run_dir`` holds another run.
+        If ``run_dir`` holds another run (or a refinement run), or another process is
+        writing into it.
 
     Examples
     --------
@@ -245,7 +343,9 @@ def train_run(
     ['checkpoint.pt', 'metrics.jsonl', 'run.json']
     """
     run_dir = Path(run_dir)
+    check_run_folder(run_dir, RUN_FILE)
     dataset = open_run_data(spec)
+    check_task_fits(spec, dataset)
     train_config = train_config or TrainConfig()
     model_config = model_config or default_operator_config(dataset, spec.resolutions)
     x, y = dataset[0]
@@ -259,46 +359,51 @@ def train_run(
             f"the model has {len(model_config.n_modes)} spatial dims, the data has "
             f"{dataset.spatial_dims}"
         )
+    check_modes_fit(model_config, spec.resolutions)
     record = _run_record(spec, model_config, train_config)
     record_path = run_dir / RUN_FILE
-    if record_path.exists():
-        found = json.loads(record_path.read_text())
-        differing = sorted(
-            f"{part}.{key}"
-            for part in ("spec", "model")
-            for key in set(record[part]) | set(found.get(part, {}))
-            if record[part].get(key) != found.get(part, {}).get(key)
-        )
-        if differing:
-            raise FileExistsError(
-                f"{run_dir} holds another run (differs in {', '.join(differing)}); "
-                "choose another --out"
-            )
     split = run_split(spec, dataset)
+    record["data"] = data_record(dataset, split)  # to know its samples again in evaluations
     train_idx = split["train"]
     tracked = split["val"] if len(split["val"]) else split["test"]
     batches = make_batches(spec, dataset, train_idx, train_config.seed, train_config.epochs)
+    ddp.check_shardable(len(batches), ddp.world_size())
     evaluation = test_sets(dataset, tracked, eval_resolutions or spec.resolutions, spec.method)
     torch.manual_seed(train_config.seed)
     model = build_model(model_config)
     coarsest = dataset.at_resolution(min(spec.resolutions), spec.method)
     model.fit(*coarsest.tensors(train_idx))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not record_path.exists():
-        write_json(record_path, record)
-    trainer = Trainer(
-        model,
-        model_config.to_dict(),
-        batches.to(device),
-        evaluation,
-        train_config,
-        run_dir,
-        device=device,
-        progress=progress,
-        loss_scale=target_scale(model) if train_config.loss == "mse" else 1.0,
-    )
-    history = trainer.fit()
-    write_json(record_path, record)  # the train settings that produced the checkpoint
+    with run_folder_lock(run_dir):  # every check passed: from here on files are written
+        check_run_folder(run_dir, RUN_FILE)
+        if record_path.exists():
+            found = json.loads(record_path.read_text())
+            differing = sorted(
+                f"{part}.{key}"
+                for part in ("spec", "model")
+                for key in set(record[part]) | set(found.get(part, {}))
+                if record[part].get(key) != found.get(part, {}).get(key)
+            )
+            if differing:
+                raise FileExistsError(
+                    f"{run_dir} holds another run (differs in {', '.join(differing)}); "
+                    "choose another --out"
+                )
+        elif ddp.is_main():
+            write_json(record_path, record)
+        trainer = Trainer(
+            model,
+            model_config.to_dict(),
+            batches.to(device),
+            evaluation,
+            train_config,
+            run_dir,
+            device=device,
+            progress=progress,
+            loss_scale=target_scale(model) if train_config.loss == "mse" else 1.0,
+        )
+        history = trainer.fit()
+        if ddp.is_main():
+            write_json(record_path, record)  # the train settings that produced the checkpoint
     summary = dict(history[-1]) if history else {}
     summary["cost_points_per_sample"] = batches.cost_points_per_sample
     return summary
@@ -322,30 +427,76 @@ def evaluate_run(
     json_path: str | os.PathLike | None = None,
     device: str = "cpu",
     side: str = "test",
+    allow_other_equation: bool = False,
 ) -> dict[str, Any]:
     """Test the run's model at each resolution: on its test split (``side="val"``: its
-    validation split), or on every sample of ``data`` when that is another file than the one it
-    was trained on (a benchmark's test file).
+    validation split), or with ``data`` another file, on the samples of that file the run did
+    not train or validate on (recognised by content, :func:`choose_samples`; a copy of the run's
+    data gives its test split).
 
-    Returns (and with ``json_path`` writes, with a PNG of residual spectra beside it)
-    ``{"errors": {res: {mse, rel_l2}}, "swing": max/min mse, "samples": "test split" or "all",
-    "residual_spectra": ...}``.
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The run folder.
+    data : str, optional
+        Another dataset file (default: the run's own).
+    resolutions : sequence of int, optional
+        Where to measure (default: the run's training resolutions).
+    method : {"stride", "spectral"}, optional
+        How coarser views are made (default: the run's).
+    json_path : str or os.PathLike, optional
+        Write the report there, with a PNG of residual spectra beside it.
+    device : str
+        Torch device.
+    side : {"test", "val"}
+        Which split of the run's own data.
+    allow_other_equation : bool
+        Score ``data`` of another equation or other fields than the run's (channels and
+        spatial dims must still match).
+
+    Returns
+    -------
+    dict
+        ``errors`` ({res: {mse, rel_l2}}), ``swing`` (max/min mse), ``residual_spectra``, and
+        which samples were scored: ``samples`` ("test split", "val split", "all" or "unseen"),
+        ``n_samples``, ``sample_indices``, ``excluded`` (samples left out as the run's own),
+        ``of`` (samples in the file) and ``scored`` (that in a sentence).
+
+    Raises
+    ------
+    ValueError
+        If ``data`` does not fit the model (channels, dims), holds another equation (unless
+        ``allow_other_equation``), or holds only samples the run trained or validated on.
     """
     from sciml.diagnostics.resolution import plot_residual_spectra, residual_spectrum, swing
 
-    spec, _, _ = read_run(run_dir)
-    own_data = data is None or Path(data).resolve() == Path(spec.data).resolve()
-    spec = replace(spec, data=data or spec.data, method=method or spec.method)
-    dataset = open_run_data(spec)
+    spec, model_config, _ = read_run(run_dir)
     if side not in ("test", "val"):
         raise ValueError(f"side must be 'test' or 'val', got {side!r}")
-    if own_data:
-        test_idx = run_split(spec, dataset)[side]
-        if not len(test_idx):
-            raise ValueError(f"the run in {run_dir} has no {side} split")
+    own = data is None or same_file(data, spec.data)
+    spec = replace(spec, data=spec.data if own else str(data), method=method or spec.method)
+    dataset = open_run_data(spec)
+    what = f"the run in {run_dir}"
+    if own:
+        check_data_fits(dataset, spec.data, model_config, None, what=what)
+        chosen = own_samples(spec, dataset, side)
     else:
-        test_idx = np.arange(len(dataset))
-    sets = test_sets(dataset, test_idx, resolutions or spec.resolutions, spec.method)
+        if side != "test":
+            raise ValueError(f"side={side!r} is a split of the run's own data; leave data out")
+        record = run_data_record(run_dir)
+        check_data_fits(
+            dataset,
+            spec.data,
+            model_config,
+            record,
+            what=what,
+            allow_other_equation=allow_other_equation,
+        )
+        chosen = choose_samples(dataset, spec, [record])
+    resolutions = tuple(resolutions or spec.resolutions)
+    check_grid_holds(dataset, spec.data, resolutions, "choose --resolutions up to {native}")
+    test_idx = chosen.test
+    sets = test_sets(dataset, test_idx, resolutions, spec.method)
     model = load_run_model(run_dir, device)
     errors = evaluate(model, sets, device)
     spectra = {}
@@ -357,8 +508,7 @@ def evaluate_run(
         "run": str(run_dir),
         "data": spec.data,
         "method": spec.method,
-        "samples": "test split" if own_data else "all",
-        "n_samples": len(test_idx),
+        **chosen.report(spec.data),
         "errors": errors,
         "swing": swing(errors),
         "residual_spectra": spectra,
@@ -370,3 +520,202 @@ def evaluate_run(
         curves = {f"{r}²": (np.array(s["k"]), np.array(s["ratio"])) for r, s in spectra.items()}
         plot_residual_spectra(curves, path.with_suffix(".png"))
     return report
+
+
+# ---------------------------------------------------------------------------------------------
+# The data a run was trained on, and other data it is evaluated on
+
+SIDES = ("train", "val", "test")
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def data_record(dataset: FieldDataset, split: dict[str, np.ndarray]) -> dict[str, Any]:
+    """What a run records of its data (``run.json``'s ``data``): the
+    :func:`~sciml.data.pde.dataset.data_signature` and, per side of ``split``, the
+    :func:`~sciml.data.pde.dataset.sample_digests` of its samples."""
+    digests = sample_digests(dataset)
+    return {
+        **data_signature(dataset),
+        "digests": {side: [digests[i] for i in split[side]] for side in SIDES},
+    }
+
+
+def run_data_record(run_dir: str | os.PathLike) -> dict[str, Any] | None:
+    """The run's :func:`data_record`; for a run recorded before runs kept one, made from its
+    data file if that is still there (else None)."""
+    record = json.loads((Path(run_dir) / RUN_FILE).read_text()).get("data")
+    if record:
+        return record
+    spec, _, _ = read_run(run_dir)
+    if not Path(spec.data).is_file():
+        return None
+    dataset = open_run_data(spec)
+    return data_record(dataset, run_split(spec, dataset))
+
+
+def _physics(signature: dict[str, Any]) -> str:
+    fields = signature.get("fields")
+    arrow = "" if not fields else f" ({', '.join(fields[0])} → {', '.join(fields[1])})"
+    return f"{signature.get('equation') or 'unknown'}{arrow}"
+
+
+def check_data_fits(
+    dataset: FieldDataset,
+    path: str,
+    model_config: OperatorConfig,
+    recorded: dict[str, Any] | None,
+    *,
+    what: str,
+    allow_other_equation: bool = False,
+    hint: str = "pass --allow-other-equation (allow_other_equation=True) to score it anyway",
+) -> None:
+    """Refuse data that the model cannot take (channels in and out, spatial dims) and, unless
+    ``allow_other_equation``, data of another equation (or, in the same format, other fields)
+    than the ``recorded`` :func:`data_record`; ``what`` names the model in the message."""
+    signature = data_signature(dataset)
+    c_in, c_out = signature["channels"]
+    if (c_in, c_out) != (model_config.in_channels, model_config.out_channels):
+        raise ValueError(
+            f"{what} takes {model_config.in_channels} → {model_config.out_channels} channels, "
+            f"the data {path} has {c_in} → {c_out}"
+        )
+    if len(model_config.n_modes) != signature["spatial_dims"]:
+        raise ValueError(
+            f"{what} is {len(model_config.n_modes)}-D, the data {path} has "
+            f"{signature['spatial_dims']} spatial dims"
+        )
+    if recorded is None or allow_other_equation:
+        return
+    theirs, ours = recorded.get("equation"), signature["equation"]
+    other_equation = theirs is not None and ours is not None and theirs != ours
+    same_format = recorded.get("format") == signature["format"]
+    other_fields = same_format and None not in (recorded.get("fields"), signature["fields"])
+    other_fields = other_fields and recorded["fields"] != signature["fields"]
+    if other_equation or other_fields:
+        raise ValueError(
+            f"{what} was trained on {_physics(recorded)} data, {path} holds "
+            f"{_physics(signature)}; {hint}"
+        )
+
+
+def check_grid_holds(
+    dataset: FieldDataset, path: str, resolutions: Sequence[int], hint: str
+) -> None:
+    """``ValueError`` naming ``path`` and its grid if any of ``resolutions`` is finer than the
+    grid the data is stored on; ``hint`` (formatted with ``native``) says what to do."""
+    native = dataset.native_resolution
+    finer = sorted({int(r) for r in resolutions if r > native})
+    if finer:
+        raise ValueError(
+            f"{path} is stored on a grid of {native} points per axis, coarser than "
+            f"{', '.join(map(str, finer))}: {hint.format(native=native)}"
+        )
+
+
+@dataclass(frozen=True)
+class ScoredSamples:
+    """The samples of a file an evaluation scores (``test``), those it may choose on
+    (``val``, None unless the file holds the run's own split), and why: ``kind`` is "test
+    split", "val split", "all" or "unseen" (all but the run's own training and validation
+    samples); ``excluded`` of the file's ``total`` samples were left out; ``known`` is False
+    when the run keeps no digests of its samples (and its data file is gone)."""
+
+    test: np.ndarray
+    val: np.ndarray | None
+    kind: str
+    excluded: int
+    total: int
+    known: bool = True
+
+    def report(self, name: str) -> dict[str, Any]:
+        """The report's entries on the scored samples, with ``scored``: a sentence."""
+        n = len(self.test)
+        if self.kind.endswith("split"):
+            others = "training and test" if self.kind == "val split" else "training and validation"
+            why = f"the run's {self.kind} (the other {self.excluded} are its {others} samples)"
+        elif self.kind == "unseen":
+            why = f"{self.excluded} are the run's training or validation samples and left out"
+        elif self.known:
+            why = "none is a training or validation sample of the run"
+        else:
+            why = "the run keeps no digests of its samples, so none could be recognised"
+        return {
+            "samples": self.kind,
+            "n_samples": n,
+            "sample_indices": self.test.tolist(),
+            "excluded": self.excluded,
+            "of": self.total,
+            "scored": f"scored {n} of {self.total} samples of {name}: {why}",
+        }
+
+
+def own_samples(spec: RunSpec, dataset: FieldDataset, side: str = "test") -> ScoredSamples:
+    """The run's ``side`` split of its own data (with its validation split)."""
+    split = run_split(spec, dataset)
+    if not len(split[side]):
+        raise ValueError(f"the run on {spec.data} has no {side} split")
+    return ScoredSamples(
+        split[side], split["val"], f"{side} split", len(dataset) - len(split[side]), len(dataset)
+    )
+
+
+def choose_samples(
+    dataset: FieldDataset, spec: RunSpec, records: Sequence[dict[str, Any] | None]
+) -> ScoredSamples:
+    """The samples of ``dataset`` (a file other than the run's own) to score.
+
+    Samples are told by content (:func:`~sciml.data.pde.dataset.sample_digests`), not path:
+    a file holding exactly the samples of ``records[0]`` in their order (a copy of the run's
+    data, or the same generation written elsewhere) gives the run's test and validation split;
+    any other file gives every sample whose digest is not among the training or validation
+    samples of any of ``records`` (a run and, for a refinement, its base). Without digests
+    (an old run whose data file is gone) every sample is scored.
+
+    Raises
+    ------
+    ValueError
+        If every sample of ``dataset`` is a training or validation sample.
+    """
+    n = len(dataset)
+    records = [r for r in records if r and "digests" in r]
+    if not records:
+        return ScoredSamples(np.arange(n), None, "all", 0, n, known=False)
+    digests = sample_digests(dataset)
+    own = records[0]["digests"]
+    if sum(len(own.get(side, [])) for side in SIDES) == n:
+        try:
+            split = run_split(spec, dataset)
+        except ValueError:
+            split = None
+        if split is not None and all(
+            own.get(side) == [digests[i] for i in split[side]] for side in SIDES
+        ):
+            return own_samples(spec, dataset)
+    seen = {d for r in records for side in ("train", "val") for d in r["digests"].get(side, [])}
+    keep = np.array([i for i, d in enumerate(digests) if d not in seen], dtype=np.int64)
+    if not len(keep):
+        raise ValueError(
+            f"every sample of {dataset.name} is one the run was trained or validated on; "
+            "there is nothing left to score"
+        )
+    return ScoredSamples(keep, None, "unseen" if len(keep) < n else "all", n - len(keep), n)
+
+
+def check_task_fits(spec: RunSpec, dataset: FieldDataset) -> None:
+    """``ValueError`` naming ``--task`` or ``--input-steps`` when either is set away from its
+    default on a sciml dataset without time (stationary pairs such as Darcy's a → u), where it
+    would be ignored."""
+    if dataset.attrs.get("time_dependent") is not False:
+        return
+    for flag, value, default in (
+        ("--task", spec.task, "next-step"),
+        ("--input-steps", spec.input_steps, 1),
+    ):
+        if value != default:
+            raise ValueError(
+                f"{flag} {value} applies to trajectories; {spec.data} holds stationary "
+                f"{_physics(data_signature(dataset))} pairs without time: leave {flag} out"
+            )

@@ -3,6 +3,7 @@ at the stored resolution or any coarser one."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -151,3 +152,60 @@ class FieldDataset(Dataset):
         if not pairs:
             raise ValueError(f"{self.name}: no samples selected")
         return torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
+
+
+def sample_digests(dataset: FieldDataset) -> list[str]:
+    """A digest of each (x, y) pair on the stored grid: BLAKE2b (8 bytes, in hex) of both
+    arrays' shapes and float32 values, so that one sample has one digest in whichever file,
+    format or dtype holds it; a run records those of its samples to know them again.
+
+    Examples
+    --------
+    >>> pairs = ArrayPairs(np.arange(8.0).reshape(2, 1, 4), np.zeros((2, 1, 4)))
+    >>> first, second = sample_digests(FieldDataset(pairs, spatial_dims=1, native_resolution=4))
+    >>> len(first), first == second
+    (16, False)
+    """
+    digests = []
+    for index in range(len(dataset.source)):
+        digest = hashlib.blake2b(digest_size=8)
+        for value in dataset.source.pair(index):
+            array = np.ascontiguousarray(value, dtype=np.float32)
+            digest.update(repr(array.shape).encode())
+            digest.update(array.tobytes())
+        digests.append(digest.hexdigest())
+    return digests
+
+
+def data_signature(dataset: FieldDataset) -> dict[str, Any]:
+    """What a run records of its data, to compare other data with: ``format``, ``equation``
+    and ``fields`` (input and target field names; None where the file does not say), the
+    ``spatial_dims``, the ``channels`` of x and y, the stored grid ``resolution``, ``samples``.
+
+    Examples
+    --------
+    >>> pairs = ArrayPairs(np.zeros((3, 2, 4)), np.zeros((3, 1, 4)))
+    >>> data_signature(FieldDataset(pairs, spatial_dims=1, native_resolution=4))["channels"]
+    [2, 1]
+    """
+    attrs = dataset.attrs
+    equation = attrs.get("equation") or attrs.get("dataset")
+    channels = attrs.get("channels")
+    if "input_fields" in attrs:
+        fields = [list(attrs["input_fields"]), list(attrs["target_fields"])]
+    elif isinstance(channels, Mapping):
+        fields = [list(channels["input"]), list(channels["target"])]
+    elif isinstance(channels, list | tuple):
+        fields = [list(channels), list(channels)]
+    else:
+        fields = None
+    x, y = dataset.source.pair(0)
+    return {
+        "format": attrs.get("format"),
+        "equation": None if equation in (None, "unknown") else str(equation),
+        "fields": fields,
+        "spatial_dims": int(dataset.spatial_dims),
+        "channels": [int(np.shape(x)[0]), int(np.shape(y)[0])],
+        "resolution": int(dataset.native_resolution),
+        "samples": len(dataset),
+    }

@@ -13,7 +13,8 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import sciml
-from sciml.core.files import atomic_path, write_json, write_npz
+from sciml.core.files import LOCK_FILE, atomic_path, output_lock, write_json, write_npz
 from sciml.data.pde import get_generator
 from sciml.data.pde.base import PDEGenerator, draw
 from sciml.data.pde.checks import check_params, check_seed
@@ -108,7 +109,9 @@ def generate_dataset(
         For an unknown PDE or parameter, a bad ``n``/``resolution``/``batch_size``, or
         unfinished parts written with other settings.
     FileExistsError
-        If ``out`` exists with other settings.
+        If ``out`` exists with other settings, or another process is writing it (the same
+        shard, or any shard while this call assembles). Shards i/k of one dataset run side
+        by side.
 
     Examples
     --------
@@ -148,25 +151,43 @@ def generate_dataset(
         return GenerationResult(out, True, n_batches, n_batches, 0)
 
     parts = _parts_dir(out)
-    _claim_parts(parts, meta)
-    mine = [b for b in range(index, n_batches, count) if not _batch_path(parts, b).exists()]
-    bar = tqdm(mine, desc=f"{name} {resolution}", unit="batch", disable=not progress)
-    for b in bar:
-        indices = range(b * batch, min((b + 1) * batch, n))
-        sample = draw(generator, indices, resolution, seed, merged, device, progress)
-        for field_name, values in sample.items():
-            bad = ~np.isfinite(values).reshape(len(values), -1).all(axis=1)
-            if bad.any():
-                raise FloatingPointError(
-                    f"{name}: sample {indices[int(np.argmax(bad))]} has NaN/Inf in {field_name!r}"
-                )
-        write_npz(_batch_path(parts, b), sample)
-    done = sum(_batch_path(parts, b).exists() for b in range(n_batches))
-    if shard is not None and count > 1 or done < n_batches:
-        return GenerationResult(out, False, done, n_batches, len(mine))
-    _assemble(generator, parts, out, meta)
-    shutil.rmtree(parts, ignore_errors=True)
+    with _parts_lock(parts, out, index, count):
+        if out.exists():  # assembled by the process that held the lock before
+            _check_existing(out, meta)
+            return GenerationResult(out, True, n_batches, n_batches, 0)
+        _claim_parts(parts, meta)
+        mine = [b for b in range(index, n_batches, count) if not _batch_path(parts, b).exists()]
+        bar = tqdm(mine, desc=f"{name} {resolution}", unit="batch", disable=not progress)
+        for b in bar:
+            indices = range(b * batch, min((b + 1) * batch, n))
+            sample = draw(generator, indices, resolution, seed, merged, device, progress)
+            for field_name, values in sample.items():
+                bad = ~np.isfinite(values).reshape(len(values), -1).all(axis=1)
+                if bad.any():
+                    raise FloatingPointError(
+                        f"{name}: sample {indices[int(np.argmax(bad))]} has NaN/Inf in "
+                        f"{field_name!r}"
+                    )
+            write_npz(_batch_path(parts, b), sample)
+        done = sum(_batch_path(parts, b).exists() for b in range(n_batches))
+        if count > 1 or done < n_batches:
+            return GenerationResult(out, False, done, n_batches, len(mine))
+        _assemble(generator, parts, out, meta)
+        shutil.rmtree(parts, ignore_errors=True)
     return GenerationResult(out, True, n_batches, n_batches, len(mine))
+
+
+@contextmanager
+def _parts_lock(parts: Path, out: Path, index: int, count: int) -> Iterator[None]:
+    """Locks in ``parts`` while batches of ``out`` are computed: shard i/k holds a shared lock
+    on the folder (shards run side by side) and an exclusive one on its shard; a run of all
+    batches, which also assembles ``out``, holds the folder's lock exclusively."""
+    with ExitStack() as stack:
+        stack.enter_context(output_lock(parts / LOCK_FILE, f"dataset {out}", shared=count > 1))
+        if count > 1:
+            shard_lock = parts / f".shard-{index}-of-{count}.lock"
+            stack.enter_context(output_lock(shard_lock, f"shard {index}/{count} of {out}"))
+        yield
 
 
 def _parts_dir(out: Path) -> Path:
@@ -248,8 +269,9 @@ def _assemble(generator: PDEGenerator, parts: Path, out: Path, meta: Mapping[str
 def dataset_info(path: str | os.PathLike) -> dict[str, Any]:
     """Metadata and array shapes of a dataset file written by :func:`generate_dataset`.
 
-    Raises ``ValueError`` for a file that is not a sciml PDE dataset; see
-    :func:`generate_dataset` for an example."""
+    Raises ``ValueError`` for a file that is not a sciml PDE dataset, or whose metadata or
+    fields are missing or disagree (:func:`_check_fields`); see :func:`generate_dataset` for
+    an example."""
     path = Path(path)
     with open_h5(path) as f:
         if f.attrs.get("format") != FORMAT:
@@ -258,12 +280,63 @@ def dataset_info(path: str | os.PathLike) -> dict[str, Any]:
             key: value.item() if isinstance(value, np.generic) else value
             for key, value in f.attrs.items()
         }
+        missing = [key for key in _REQUIRED_ATTRS if key not in info]
+        if missing:
+            raise ValueError(f"{path}: the metadata attributes {missing} are missing")
         for key in ("params", "input_fields", "target_fields"):
-            info[key] = json.loads(info[key])
+            try:
+                info[key] = json.loads(info[key])
+            except (TypeError, json.JSONDecodeError):
+                raise ValueError(
+                    f"{path}: the metadata attribute {key!r} is not valid JSON: {info[key]!r:.80}"
+                ) from None
         info["arrays"] = {
             name: {"shape": list(obj.shape), "dtype": str(obj.dtype)} for name, obj in _walk(f)
         }
+        _check_fields(path, info)
     return info
+
+
+_REQUIRED_ATTRS = (
+    "equation",
+    "n",
+    "resolution",
+    "spatial_dims",
+    "time_dependent",
+    "params",
+    "input_fields",
+    "target_fields",
+)
+
+
+def _check_fields(path: Path, info: Mapping[str, Any]) -> None:
+    """``ValueError`` naming the file unless every field the metadata lists is stored, and all
+    of them with the shape (n, [frames,] *grid) of the metadata's n, resolution and dims."""
+    arrays = info["arrays"]
+    fields = list(dict.fromkeys(info["input_fields"] + info["target_fields"]))
+    missing = [name for name in fields if name not in arrays]
+    if missing:
+        there = sorted(name for name in arrays if not name.startswith("coords/"))
+        raise ValueError(
+            f"{path}: the field(s) {missing} listed in its metadata are missing (it holds {there})"
+        )
+    shapes = {name: tuple(arrays[name]["shape"]) for name in fields}
+    first, shape = next(iter(shapes.items()))
+    for name, other in shapes.items():
+        if other != shape:
+            raise ValueError(
+                f"{path}: field {first!r} has shape {shape} but {name!r} has {other}; the fields "
+                "of one dataset share their samples and grid"
+            )
+    d, res, n = info["spatial_dims"], info["resolution"], info["n"]
+    frames = shape[1:2] if info["time_dependent"] else ()
+    expected = (n, *frames, *(res,) * d)
+    if shape != expected:
+        raise ValueError(
+            f"{path}: the fields have shape {shape}, but its metadata says {n} samples"
+            f"{' of ' + str(frames[0]) + ' frames' if frames else ''} on a {res}^{d} grid, "
+            f"{expected}"
+        )
 
 
 def describe_dataset(path: str | os.PathLike) -> dict[str, Any]:
@@ -356,7 +429,8 @@ def open_dataset(
     Raises
     ------
     ValueError
-        For a file of no known format or with fields missing.
+        For a file of no known format, a folder or an empty file, or a file with fields
+        missing or of shapes that disagree (the message names the file and the shapes).
 
     Examples
     --------
@@ -374,11 +448,8 @@ def open_dataset(
         ours = f.attrs.get("format") == FORMAT
     if not ours:
         return open_external(path, task=task, input_steps=input_steps, **external)
-    info = dataset_info(path)
+    info = dataset_info(path)  # checks that the fields are there and agree in shape
     with open_h5(path) as f:
-        missing = [k for k in info["input_fields"] + info["target_fields"] if k not in f]
-        if missing:
-            raise ValueError(f"{path}: fields {missing} listed in the metadata are missing")
         if info["time_dependent"]:
             u = np.stack([f[k][()] for k in info["input_fields"]], axis=2)
             source: Any = TrajectoryPairs(u, task=task, input_steps=input_steps)

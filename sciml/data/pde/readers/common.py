@@ -88,10 +88,35 @@ class LazyStack:
 
 
 
-def open_h5(path: Path) -> h5py.File:
-    """``path`` opened read-only; a missing or unreadable file gets an error that names it."""
+def check_file(path: Path) -> Path:
+    """``path`` if it is a non-empty file; else ``FileNotFoundError`` (missing) or
+    ``ValueError`` (a folder, an empty file) naming it.
+
+    Examples
+    --------
+    >>> check_file(Path("."))
+    Traceback (most recent call last):
+    ...
+    ValueError: . is a folder, not a data file
+    """
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a data file")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty (0 bytes), not a data file")
+    return path
+
+
+def open_h5(path: Path) -> h5py.File:
+    """``path`` opened read-only; a missing, empty, non-HDF5 or unreadable file (or a folder)
+    gets an error that names it."""
+    check_file(path)
+    if not h5py.is_hdf5(path):
+        raise ValueError(
+            f"{path} is not an HDF5 file (no HDF5 signature); expected a .h5/.hdf5 dataset or a "
+            "neuraloperator .pt file"
+        )
     try:
         return h5py.File(path, "r")
     except OSError as err:
@@ -103,6 +128,9 @@ def read_h5(path: Path, in_memory: bool, build: Any) -> FieldDataset:
     f = open_h5(path)
     try:
         dataset = build(f)
+    except KeyError as err:  # h5py: "object 'x' doesn't exist", a dataset the layout needs
+        f.close()
+        raise ValueError(f"{path}: a field this format needs is missing: {err.args[0]}") from None
     except BaseException:
         f.close()
         raise

@@ -18,7 +18,7 @@ import torch
 
 from sciml.core.files import load_torch
 from sciml.data.pde.dataset import ArrayPairs, FieldDataset
-from sciml.data.pde.readers.common import square
+from sciml.data.pde.readers.common import check_file, square
 
 PAIR_KEYS = (("x", "y"), ("input", "output"), ("a", "u"))
 """(input key, target key) layouts, tried in this order."""
@@ -85,8 +85,8 @@ def read_neuralop_file(path: str | Path) -> FieldDataset:
     FileNotFoundError
         If the file does not exist.
     ValueError
-        If it is not a dict of tensors, has no known pair of keys (the message lists the
-        keys found), or the two arrays disagree in samples or grid.
+        If it is a folder or empty, not a dict of tensors, has no known pair of keys (the
+        message lists the keys found), or the two arrays disagree in samples or grid.
 
     Examples
     --------
@@ -102,9 +102,7 @@ def read_neuralop_file(path: str | Path) -> FieldDataset:
     ...
     ValueError: other.pt: no input/target pair among the keys ['inputs']; expected one of ...
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
+    path = check_file(Path(path))
     data = _load(path)
     x_key, y_key = _pair_keys(path, data)
     x = _channels_first(path, x_key, data[x_key], None)
