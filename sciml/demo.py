@@ -326,15 +326,42 @@ STAGES: list[tuple[str, Callable[[DemoContext], str]]] = [
 
 
 def run_demo(out: str | os.PathLike = "demo-out", *, seed: int = 0, progress: bool = True) -> Path:
-    """Run every stage and write ``out/report.md`` (figures under ``out/figures``)."""
-    from sciml.core.files import write_text
+    """Run every stage and write ``out/report.md`` (figures under ``out/figures``).
 
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The report folder; one demo at a time writes into it.
+    seed : int
+        Seed of every stage (an integer >= 0).
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    pathlib.Path
+        The report.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``seed``.
+    FileExistsError
+        If ``out`` is a file, or another demo is writing into it.
+    """
+    from sciml.core.files import LOCK_FILE, output_lock, write_text
+    from sciml.core.rng import check_seed
+
+    seed = check_seed(seed)
     ctx = DemoContext(Path(out), seed, progress)
-    ctx.figures.mkdir(parents=True, exist_ok=True)
-    ctx.data.mkdir(parents=True, exist_ok=True)
-    sections = ["# sciml demo", "", f"seed {seed}", ""]
-    for title, stage in STAGES:
-        start = time.perf_counter()
-        body = stage(ctx)
-        sections += [f"## {title}", "", body, "", f"_{time.perf_counter() - start:.1f} s_", ""]
-    return write_text(ctx.out / "report.md", "\n".join(sections))
+    if ctx.out.is_file():
+        raise FileExistsError(f"{ctx.out} is a file; name a folder for the demo's report")
+    with output_lock(ctx.out / LOCK_FILE, f"demo folder {ctx.out}"):
+        ctx.figures.mkdir(parents=True, exist_ok=True)
+        ctx.data.mkdir(parents=True, exist_ok=True)
+        sections = ["# sciml demo", "", f"seed {seed}", ""]
+        for title, stage in STAGES:
+            start = time.perf_counter()
+            body = stage(ctx)
+            sections += [f"## {title}", "", body, "", f"_{time.perf_counter() - start:.1f} s_", ""]
+        return write_text(ctx.out / "report.md", "\n".join(sections))

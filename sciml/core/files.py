@@ -1,15 +1,25 @@
 """Atomic file writes: the content goes to a temporary name in the same folder, then one
-``os.replace`` renames it, so that a reader or a killed process never sees a half-written file."""
+``os.replace`` renames it, so that a reader or a killed process never sees a half-written file.
+Output locks: one writer per run folder or output file (:func:`output_lock`)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl as _fcntl
+except ImportError:  # not POSIX: lock files created exclusively, see _take_lock_file
+    _fcntl = None  # type: ignore[assignment]
+
+LOCK_FILE = ".lock"
 
 
 @contextmanager
@@ -145,3 +155,175 @@ def load_torch(path: str | os.PathLike, *, what: str = "file", map_location: Any
     except Exception as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"{what} {path} is unreadable or corrupt: {first}") from None
+
+
+class OutputLockedError(FileExistsError):
+    """Another process is writing the same output (the message names it and its holder)."""
+
+
+@contextmanager
+def output_lock(path: str | os.PathLike, what: str, *, shared: bool = False) -> Iterator[Path]:
+    """Hold the lock file ``path`` while the block writes ``what`` (a run folder, a dataset).
+
+    The lock is ``flock`` on the open lock file, so it ends with the process that holds it,
+    however that process ends: a lock file left by a killed process is taken over. The file
+    records each holder's ``pid host``. A second writer is refused at once (no waiting).
+    ``shared=True`` takes a shared lock: shared holders work side by side, and exclude the
+    exclusive ones (shards of one dataset versus its assembly). On exit the lock file is
+    removed by its last holder, and so are the folders this call created if they are empty,
+    so a refused or failed command leaves nothing behind.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The lock file (its folder is created if missing).
+    what : str
+        What the lock guards, for the refusal: ``"run folder run/"``.
+    shared : bool
+        Take a shared lock instead of an exclusive one.
+
+    Yields
+    ------
+    pathlib.Path
+        The lock file.
+
+    Raises
+    ------
+    OutputLockedError
+        If another process holds the lock (an exclusive one, or any with ``shared=False``);
+        a ``FileExistsError``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> run = Path(tempfile.mkdtemp()) / "run"
+    >>> with output_lock(run / LOCK_FILE, f"run folder {run}"):
+    ...     with output_lock(run / LOCK_FILE, f"run folder {run}"):
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    sciml.core.files.OutputLockedError: run folder ... is in use by process ... on ...
+    >>> run.exists()  # created for the lock, empty, removed again
+    False
+    """
+    path = Path(path)
+    created = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd, flocked = _acquire(path, what, shared)
+    except BaseException:
+        _remove_empty(created)
+        raise
+    try:
+        yield path
+    finally:
+        _release(fd, flocked, path, shared)
+        _remove_empty(created)
+
+
+def _holder_line() -> bytes:
+    return f"{os.getpid()} {socket.gethostname()}\n".encode()
+
+
+def _refusal(what: str, text: bytes) -> OutputLockedError:
+    holders = ", ".join(_live_holders(text)) or "another process"
+    return OutputLockedError(f"{what} is in use by {holders}; wait for it to end")
+
+
+def _acquire(path: Path, what: str, shared: bool) -> tuple[int, bool]:
+    """(descriptor, True) holding ``flock`` on ``path``, or (descriptor, False) of a lock file
+    created exclusively where ``flock`` is missing; ``OutputLockedError`` if it is held."""
+    if _fcntl is None:
+        return _create_lock_file(path, what, shared), False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _fcntl.flock(fd, (_fcntl.LOCK_SH if shared else _fcntl.LOCK_EX) | _fcntl.LOCK_NB)
+        except OSError as err:
+            text = os.pread(fd, 4096, 0)
+            os.close(fd)
+            if err.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise _refusal(what, text) from None
+            if err.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):  # no flock here
+                return _create_lock_file(path, what, shared), False
+            raise
+        if _same_file(fd, path):
+            break
+        os.close(fd)  # removed by its last holder after we opened it: lock the new one
+    if shared:
+        os.lseek(fd, 0, os.SEEK_END)
+    else:
+        os.ftruncate(fd, 0)
+    os.write(fd, _holder_line())
+    return fd, True
+
+
+def _create_lock_file(path: Path, what: str, shared: bool) -> int:
+    """Without ``flock``: create ``path`` exclusively; a lock file whose every holder has
+    ended on this host (a killed process) is stale and taken over. A shared lock is not
+    taken at all (-1): shared holders could not run side by side."""
+    while not shared:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                text = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            if not text.strip() or _live_holders(text):  # empty: its holder is writing it
+                raise _refusal(what, text) from None
+            path.unlink(missing_ok=True)
+            continue
+        os.write(fd, _holder_line())
+        return fd
+    return -1
+
+
+def _live_holders(text: bytes) -> list[str]:
+    """``process PID on HOST`` for each holder recorded in a lock file, less those known to
+    have ended (on this host)."""
+    host = socket.gethostname()
+    found = []
+    for line in text.decode(errors="replace").splitlines():
+        pid, _, where = line.strip().partition(" ")
+        if pid.isdigit() and not (where == host and not _running(int(pid))):
+            found.append(f"process {pid} on {where or 'an unknown host'}")
+    return list(dict.fromkeys(found))
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        there = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _release(fd: int, flocked: bool, path: Path, shared: bool) -> None:
+    """Remove the lock file unless another holder still has it, then let go of it."""
+    if fd < 0:
+        return
+    try:
+        last = True
+        if flocked and shared:  # the last shared holder can turn its lock exclusive
+            try:
+                _fcntl.flock(fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
+            except OSError:
+                last = False
+        if last and _same_file(fd, path):
+            path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (innermost first) as long as they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return

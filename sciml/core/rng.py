@@ -1,12 +1,63 @@
-"""Random state of libraries that draw from NumPy's global generator (pyamg's spectral-radius
-estimates): seeded for the call, and the caller's global state restored afterwards."""
+"""Seeds: the check of a ``seed`` argument (:func:`check_seed`), and the random state of
+libraries that draw from NumPy's global generator (pyamg's spectral-radius estimates), seeded
+for the call and the caller's global state restored afterwards."""
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+
+LEGACY_SEED_MAX = 2**32 - 1  # the largest seed of NumPy's global (legacy) generator
+
+
+def check_seed(seed: object, name: str = "seed", *, maximum: int | None = None) -> int:
+    """``seed`` as an ``int`` ≥ 0 (and ≤ ``maximum`` when given), or ``ValueError`` naming
+    ``name``, before NumPy or torch would refuse it in their own words.
+
+    Parameters
+    ----------
+    seed : object
+        The value to check (``bool`` is refused, NumPy integers are accepted).
+    name : str
+        The argument's name in the message.
+    maximum : int, optional
+        The largest seed accepted (:data:`LEGACY_SEED_MAX` for NumPy's global generator).
+
+    Returns
+    -------
+    int
+        ``seed`` as a plain ``int``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, what was expected and the value.
+
+    Examples
+    --------
+    >>> check_seed(7)
+    7
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be an integer >= 0, got -1
+    >>> check_seed(2**32, maximum=LEGACY_SEED_MAX)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be an integer in [0, 4294967295], got 4294967296
+    """
+    expected = "an integer >= 0" if maximum is None else f"an integer in [0, {maximum}]"
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or seed < 0
+        or (maximum is not None and seed > maximum)
+    ):
+        raise ValueError(f"{name} must be {expected}, got {seed!r}")
+    return int(seed)
 
 
 @contextmanager
@@ -25,6 +76,7 @@ def numpy_global_seed(seed: int) -> Iterator[None]:
     >>> first == again, bool((np.random.get_state()[1] == before).all())
     (True, True)
     """
+    seed = check_seed(seed, maximum=LEGACY_SEED_MAX)
     state = np.random.get_state()  # noqa: NPY002
     np.random.seed(seed)  # noqa: NPY002 (the legacy global generator, managed here)
     try:
