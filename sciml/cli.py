@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FileExistsError, FloatingPointError)
+_NEGATIVE_VALUE = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,.*)?$")
 
 
 DESCRIPTION = """\
@@ -38,6 +41,9 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
+        # values that start like a negative number (-0.5,1.5 or -1e-3) are values, so that
+        # their option's own check names what is wrong, not "expected one argument"
+        self._negative_number_matcher = _NEGATIVE_VALUE
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         action = super().add_argument(*args, **kwargs)
@@ -67,9 +73,11 @@ def _share_global_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _param(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` → (key, value parsed as JSON, else the text); argparse's message names
+    the option (``--param``, ``--model-option``)."""
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise argparse.ArgumentTypeError(f"--param needs KEY=VALUE, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     try:
         return key, json.loads(value)
     except json.JSONDecodeError:
@@ -92,25 +100,73 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _number(expected: str, ok: Callable[[float], bool]) -> Callable[[str], float]:
+    """A parser of one finite number for which ``ok`` holds (``expected`` says which)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and ok(value)):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
+
+
+_positive_float = _number("a positive number", lambda v: v > 0)
+_nonnegative_float = _number("a number >= 0", lambda v: v >= 0)
+_open_fraction = _number("a number in (0, 1)", lambda v: 0 < v < 1)
+_fraction_below_one = _number("a number in [0, 1)", lambda v: 0 <= v < 1)
+
+
+def _writable(folder: Path, text: str) -> None:
+    """Refuse ``text`` unless this process may create entries in ``folder`` or, where that
+    does not exist yet, in its nearest existing parent."""
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), Path.cwd())
+    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(
+            f"cannot write {text!r}: no permission to write into the folder {str(existing)!r}"
+        )
+
+
 def _file_to_write(text: str) -> str:
-    """A file path to write: not an existing folder, not inside a file."""
+    """A file path to write: not an existing folder, not inside a file, in a folder this
+    process may write into."""
     path = Path(text)
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder; name the file to write")
     if any(parent.is_file() for parent in path.parents):
         raise argparse.ArgumentTypeError(f"{text!r} lies inside a file, not a folder")
+    _writable(path.parent, text)
     return text
 
 
 def _folder_to_write(text: str) -> str:
-    """A folder path to write into: not an existing file."""
-    if Path(text).is_file():
+    """A folder path to write into: not an existing file, not inside a file, writable."""
+    path = Path(text)
+    if path.is_file():
         raise argparse.ArgumentTypeError(f"{text!r} is a file; name a folder")
+    if any(parent.is_file() for parent in path.parents):
+        raise argparse.ArgumentTypeError(f"{text!r} lies inside a file, not a folder")
+    _writable(path, text)
+    return text
+
+
+def _file_to_read(text: str) -> str:
+    """A file path to read: a folder is refused as one (a missing file is left to the
+    reader, which names it)."""
+    if Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder; name the dataset file")
     return text
 
 
 def _device(text: str) -> str:
-    """A torch device this machine has (``cpu``, ``cuda``, ``cuda:1``, ``mps``)."""
+    """A torch device this machine has (``cpu``, ``cuda``, ``cuda:1``, ``mps``); torch is
+    imported only for a device other than ``cpu``."""
+    if text == "cpu":
+        return text
     import torch
 
     try:
@@ -129,6 +185,9 @@ def _device(text: str) -> str:
 
 
 def _data_generate(args: argparse.Namespace) -> int:
+    from sciml.data.pde.checks import check_params as check_values  # NumPy only
+
+    check_values(args.pde, dict(args.param))  # the values given, before torch and h5py load
     from sciml.data.pde.store import generate_dataset, parse_shard
 
     params = dict(args.param)
@@ -208,13 +267,22 @@ def _int_list(text: str) -> tuple[int, ...]:
 
 
 def _float_list(text: str) -> tuple[float, ...]:
+    """Shares like ``0.5,0.5``: finite numbers >= 0."""
     try:
-        return tuple(float(v) for v in text.split(","))
+        values = tuple(float(v) for v in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected numbers like 0.5,0.5, got {text!r}") from None
+    if not all(math.isfinite(v) and v >= 0 for v in values):
+        raise argparse.ArgumentTypeError(f"expected shares >= 0 like 0.5,0.5, got {text!r}")
+    return values
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.mix is not None and args.curriculum == "incremental":
+        raise ValueError(
+            "--mix applies only to --curriculum mix; --curriculum incremental uses every "
+            "sample at each stage's resolution"
+        )
     from sciml.training import distributed as ddp
     from sciml.training.run import RunSpec, default_operator_config, open_run_data, train_run
     from sciml.training.trainer import TrainConfig
@@ -259,6 +327,11 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _refine(args: argparse.Namespace) -> int:
+    if args.truncate is not None and args.truncate > args.steps:
+        raise ValueError(
+            f"--truncate {args.truncate} exceeds --steps {args.steps}: it bounds how many of "
+            "the unrolled steps are backpropagated through"
+        )
     from sciml.operators.refiner import RefinerConfig
     from sciml.training.refine_run import RefineSpec, refine_run
     from sciml.training.trainer import TrainConfig
@@ -301,9 +374,21 @@ def _refine(args: argparse.Namespace) -> int:
 def _evaluate_refined(args: argparse.Namespace) -> int:
     from sciml.training.refine_run import evaluate_refined
 
+    for flag, value in (("--resolutions", args.resolutions), ("--method", args.method)):
+        if value is not None:
+            raise ValueError(
+                f"{flag} applies to training runs; {args.run_dir} is a refinement run, "
+                "evaluated at its base's finest training resolution: leave it out"
+            )
     report = evaluate_refined(
-        args.run_dir, data=args.data, extra_steps=args.extra_steps, json_path=args.json
+        args.run_dir,
+        data=args.data,
+        extra_steps=args.extra_steps,
+        json_path=args.json,
+        device=args.device,
+        allow_other_equation=args.allow_other_equation,
     )
+    print(report["scored"])
     print(f"{'step':>4} {'rel_l2':>9} {'vrmse':>9} {'low':>7} {'mid':>7} {'high':>7} {'q':>7}")
     q = [*report["q"], float("nan")]
     for k, row in enumerate(report["per_step"]):
@@ -322,6 +407,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     if (Path(args.run_dir) / "refine.json").exists():
         return _evaluate_refined(args)
+    if args.extra_steps is not None:
+        raise ValueError(
+            f"--extra-steps applies to refinement runs (sciml refine); {args.run_dir} is not "
+            "one: leave it out"
+        )
 
     report = evaluate_run(
         args.run_dir,
@@ -330,7 +420,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         method=args.method,
         json_path=args.json,
         device=args.device,
+        allow_other_equation=args.allow_other_equation,
     )
+    print(report["scored"])
     print(f"{'resolution':>10} {'mse':>12} {'rel_l2':>10}")
     for res, errors in report["errors"].items():
         print(f"{res:>10} {errors['mse']:>12.4e} {errors['rel_l2']:>10.4f}")
@@ -347,9 +439,23 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _discover(args: argparse.Namespace) -> int:
+    import tempfile
+
     from linalg_discovery.discover import discover
     from sciml.core.files import write_json
 
+    if args.scheduler is not None and args.backend != "dask":
+        raise ValueError(f"--scheduler needs --backend dask (got --backend {args.backend})")
+    if args.json:  # refuse an unwritable --json before the search, not after it
+        folder = Path(args.json).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=folder).close()
+        except OSError as err:
+            reason = err.strerror or type(err).__name__
+            raise ValueError(
+                f"--json {args.json}: cannot write in {str(folder)!r}: {reason}"
+            ) from err
     try:
         result = discover(
             args.path,
@@ -363,8 +469,17 @@ def _discover(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             family=args.family,
         )
-    except ImportError as err:
-        raise ValueError(f"--backend {args.backend}: {err}") from err
+    except ImportError as err:  # backend dask without the 'distributed' extra
+        if args.backend != "dask":
+            raise
+        raise ValueError(f"--backend dask: {err}") from err
+    except KeyboardInterrupt:  # the workers ignore SIGINT; the pool has been shut down
+        print(
+            "sciml: discover interrupted; nothing was written (a search does not resume: "
+            "rerun it)",
+            file=sys.stderr,
+        )
+        return 130
     summary = result.to_dict()
     print(result.source, end="" if result.source.endswith("\n") else "\n")
     print(
@@ -381,11 +496,19 @@ def _discover(args: argparse.Namespace) -> int:
 def _precond_train(args: argparse.Namespace) -> int:
     if args.family is not None:
         return _precond_train_family(args)
+    given = [f"--{k}" for k in ("count", "degree", "size") if getattr(args, k) is not None]
+    if given:
+        raise ValueError(
+            f"{', '.join(given)} apply with --family only; without it the shipped models are "
+            "retrained at their own degrees"
+        )
+    from sciml.core.files import LOCK_FILE, output_lock
     from solvers.training import train_shipped_models
 
     if Path(args.out).is_file():
         raise ValueError(f"--out {args.out!r} is a file; name a folder for the models")
-    summary = train_shipped_models(args.out, seed=args.seed, progress=not args.quiet)
+    with output_lock(Path(args.out) / LOCK_FILE, f"model folder {args.out}"):
+        summary = train_shipped_models(args.out, seed=args.seed, progress=not args.quiet)
     for m in summary["models"]:
         print(
             f"{m['task']:>8} degree {m['degree']:>3}: validation loss "
@@ -397,20 +520,36 @@ def _precond_train(args: argparse.Namespace) -> int:
 
 
 def _precond_train_family(args: argparse.Namespace) -> int:
-    from solvers.family import FAMILIES, family_members, fit_preconditioner
+    from solvers.families import MAX_SIZE, MIN_SIZE
 
-    if args.family not in FAMILIES:
-        raise ValueError(f"--family must be one of {', '.join(FAMILIES)}, got {args.family!r}")
-    out = Path(args.out if args.out != "autospec-models" else f"{args.family}-d{args.degree}.pt")
-    members = family_members(args.family, args.count, size=args.size)
-    summary = fit_preconditioner(
-        members, args.degree, out, seed=args.seed, progress=not args.quiet
+    count, degree, size = (
+        default if value is None else value
+        for value, default in ((args.count, 48), (args.degree, 10), (args.size, 32))
     )
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise ValueError(
+            f"--size must be in [{MIN_SIZE}, {MAX_SIZE}], got {size}: smaller grids have fewer "
+            "unknowns than the probe's 20 Lanczos steps, larger ones more than 5000 rows (the "
+            "exact spectra are computed)"
+        )
+    if count < 2:
+        raise ValueError(f"--count must be >= 2 (one member is held out to validate), got {count}")
+    name = f"{args.family}-d{degree}.pt"
+    out = Path(args.out if args.out != "autospec-models" else name)
+    if out.is_dir():
+        raise ValueError(
+            f"--out {str(out)!r} is a folder; with --family it names the model file to write, "
+            f"e.g. {str(out / name)!r}"
+        )
+    from solvers.family import family_members, fit_preconditioner
+
+    members = family_members(args.family, count, size=size)
+    summary = fit_preconditioner(members, degree, out, seed=args.seed, progress=not args.quiet)
     print(
-        f"{args.family} degree {args.degree}: validation loss {summary['valid_loss_classical']:.3f}"
+        f"{args.family} degree {degree}: validation loss {summary['valid_loss_classical']:.3f}"
         f" (Chebyshev) → {summary['valid_loss_learned']:.3f} (fitted)  {summary['path']}"
     )
-    print(f"use it with polynomial_preconditioner(A, {args.degree}, model={str(out)!r})")
+    print(f"use it with polynomial_preconditioner(A, {degree}, model={str(out)!r})")
     return 0
 
 
@@ -484,11 +623,27 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("pde", **_registered(PDE_GENERATORS))
     gen.add_argument("--n", type=_positive_int, required=True, help="number of samples")
     gen.add_argument("--resolution", type=_positive_int, required=True, help="grid points per axis")
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument(
+        "--seed",
+        type=_nonnegative_int,
+        default=0,
+        help="dataset seed, an integer >= 0: sample i is drawn from (seed, i)",
+    )
     gen.add_argument("--out", type=_file_to_write, required=True, help="output .h5 file")
-    gen.add_argument("--shard", help="i/k: compute only this shard's batches")
-    gen.add_argument("--device", type=_device, help="torch device for the torch solvers, e.g. cuda")
-    gen.add_argument("--batch-size", type=_positive_int, help="samples per batch")
+    gen.add_argument(
+        "--shard", help="i/k: compute only this shard's batches (default: all, then assemble)"
+    )
+    gen.add_argument(
+        "--device",
+        type=_device,
+        help="torch device for the torch solvers, e.g. cuda (default: cpu)",
+    )
+    gen.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        help="samples per batch, a unit of work and of resuming; the data do not depend on it "
+        "(default: the PDE's own)",
+    )
     gen.add_argument(
         "--param",
         type=_param,
@@ -505,7 +660,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.set_defaults(run=_data_generate)
     info = data.add_parser("info", help="print a dataset's metadata")
-    info.add_argument("file")
+    info.add_argument("file", help="the dataset file (.h5, or a file open_dataset reads)")
     info.set_defaults(run=_data_info)
 
     mats = commands.add_parser("matrices", help="the sparse-matrix collection").add_subparsers(
@@ -513,13 +668,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mats.add_parser("list", help="list the collection").set_defaults(run=_matrices_list)
     minfo = mats.add_parser("info", help="properties of one matrix")
-    minfo.add_argument("name")
-    minfo.add_argument("--param", type=_param, action="append", default=[], metavar="KEY=VALUE")
+    minfo.add_argument(
+        "name", help="a matrix of the collection (sciml matrices list) or a .mtx file"
+    )
+    minfo.add_argument(
+        "--param",
+        type=_param,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting of a generated matrix (repeatable)",
+    )
     minfo.set_defaults(run=_matrices_info)
 
     train = commands.add_parser("train", help="train a neural operator on a dataset file")
     train.add_argument(
-        "--data", required=True, help="dataset file (.h5, or a file open_dataset reads)"
+        "--data",
+        type=_file_to_read,
+        required=True,
+        help="dataset file (.h5, or a file open_dataset reads)",
     )
     train.add_argument("--model", default="fno", **_registered(OPERATOR_MODELS))
     train.add_argument(
@@ -534,25 +701,60 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--mix", type=_float_list, help="share of samples per resolution (default uniform)"
     )
-    train.add_argument("--curriculum", default="mix", choices=("mix", "incremental"))
-    train.add_argument("--method", default="stride", choices=("stride", "spectral"))
-    train.add_argument("--epochs", type=_positive_int, default=150)
-    train.add_argument("--batch-size", type=_positive_int, default=16)
-    train.add_argument("--lr", type=float, default=1e-3)
-    train.add_argument("--loss", default="mse", choices=("mse", "rel_l2"))
+    train.add_argument(
+        "--curriculum",
+        default="mix",
+        choices=("mix", "incremental"),
+        help="mix: each sample at one resolution, drawn in the --mix ratios; incremental: "
+        "every sample at each resolution in turn, coarse to fine, the epochs split evenly",
+    )
+    train.add_argument(
+        "--method",
+        default="stride",
+        choices=("stride", "spectral"),
+        help="how coarser grids are made: by striding, or by truncating the spectrum",
+    )
+    train.add_argument("--epochs", type=_positive_int, default=150, help="passes over the data")
+    train.add_argument("--batch-size", type=_positive_int, default=16, help="samples per batch")
+    train.add_argument("--lr", type=_positive_float, default=1e-3, help="AdamW learning rate")
+    train.add_argument(
+        "--loss",
+        default="mse",
+        choices=("mse", "rel_l2"),
+        help="mse: mean squared error in standardised units; rel_l2: relative L2 error",
+    )
     train.add_argument("--width", type=_positive_int, default=32, help="hidden channels")
-    train.add_argument("--layers", type=_positive_int, default=4)
+    train.add_argument("--layers", type=_positive_int, default=4, help="operator layers")
     train.add_argument(
         "--modes", type=_positive_int, help="Fourier modes per axis (default: finest/2)"
     )
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--test-fraction", type=float, default=0.1)
     train.add_argument(
-        "--val-fraction", type=float, default=0.0, help="validation share (by trajectory)"
+        "--seed", type=_nonnegative_int, default=0, help="seed of weights and batches (>= 0)"
     )
-    train.add_argument("--task", default="next-step", choices=("next-step", "final"))
-    train.add_argument("--input-steps", type=_positive_int, default=1)
-    train.add_argument("--device", type=_device, default="cpu")
+    train.add_argument(
+        "--test-fraction",
+        type=_open_fraction,
+        default=0.1,
+        help="test share, the first trajectories (samples) of the file",
+    )
+    train.add_argument(
+        "--val-fraction",
+        type=_fraction_below_one,
+        default=0.0,
+        help="validation share (by trajectory)",
+    )
+    train.add_argument(
+        "--task",
+        default="next-step",
+        choices=("next-step", "final"),
+        help="time series: predict the next frame, or the last frame from the first ones",
+    )
+    train.add_argument(
+        "--input-steps", type=_positive_int, default=1, help="frames stacked as the input"
+    )
+    train.add_argument(
+        "--device", type=_device, default="cpu", help="torch device, e.g. cuda or cuda:1"
+    )
     train.add_argument(
         "--out",
         type=_folder_to_write,
@@ -565,10 +767,22 @@ def build_parser() -> argparse.ArgumentParser:
         "refine", help="train an IRNO refiner on top of a trained run (the base stays frozen)"
     )
     refine.add_argument("run_dir", help="the base run")
-    refine.add_argument("--data", help="dataset file (default: the base run's)")
+    refine.add_argument(
+        "--data", type=_file_to_read, help="dataset file (default: the base run's)"
+    )
     refine.add_argument("--steps", type=_positive_int, default=6, help="K unrolled steps")
-    refine.add_argument("--extra-steps", type=_nonnegative_int, default=6)
-    refine.add_argument("--refiner", default="unet", choices=("unet", "operator", "contractive"))
+    refine.add_argument(
+        "--extra-steps",
+        type=_nonnegative_int,
+        default=6,
+        help="E: steps past K that the evaluation runs, to see whether the iterates stay put",
+    )
+    refine.add_argument(
+        "--refiner",
+        default="unet",
+        choices=("unet", "operator", "contractive"),
+        help="the refiner network: a U-Net, a Fourier operator, or a U-Net built to contract",
+    )
     refine.add_argument("--alpha", type=float, default=0.2, help="relaxation, in (0, 1)")
     refine.add_argument(
         "--lipschitz", type=float, default=0.5, help="contractive refiner: L of the h-path"
@@ -578,14 +792,28 @@ def build_parser() -> argparse.ArgumentParser:
     refine.add_argument("--modes", type=_positive_int, default=16, help="operator refiner modes")
     refine.add_argument("--truncate", type=_positive_int, help="backpropagate through m steps")
     refine.add_argument(
-        "--contraction-weight", type=float, default=0.0, help="penalty weight on q > --q-max"
+        "--contraction-weight",
+        type=_nonnegative_float,
+        default=0.0,
+        help="penalty weight on q > --q-max (0: no penalty)",
     )
-    refine.add_argument("--q-max", type=float, default=0.9)
-    refine.add_argument("--epochs", type=_positive_int, default=150)
-    refine.add_argument("--batch-size", type=_positive_int, default=16)
-    refine.add_argument("--lr", type=float, default=3e-4)
-    refine.add_argument("--seed", type=int, default=42)
-    refine.add_argument("--device", type=_device, default="cpu")
+    refine.add_argument(
+        "--q-max",
+        type=_positive_float,
+        default=0.9,
+        help="contraction factor q above which the penalty applies",
+    )
+    refine.add_argument("--epochs", type=_positive_int, default=150, help="passes over the data")
+    refine.add_argument("--batch-size", type=_positive_int, default=16, help="samples per batch")
+    refine.add_argument(
+        "--lr", type=_positive_float, default=3e-4, help="AdamW learning rate (cosine decay)"
+    )
+    refine.add_argument(
+        "--seed", type=_nonnegative_int, default=42, help="seed of weights and batches (>= 0)"
+    )
+    refine.add_argument(
+        "--device", type=_device, default="cpu", help="torch device, e.g. cuda or cuda:1"
+    )
     refine.add_argument(
         "--out",
         type=_folder_to_write,
@@ -595,8 +823,17 @@ def build_parser() -> argparse.ArgumentParser:
     refine.set_defaults(run=_refine)
 
     evaluate = commands.add_parser("evaluate", help="test a trained run at several resolutions")
-    evaluate.add_argument("run_dir")
-    evaluate.add_argument("--data", help="dataset file (default: the run's own)")
+    evaluate.add_argument("run_dir", help="the run folder (of sciml train or sciml refine)")
+    evaluate.add_argument(
+        "--data",
+        help="dataset file (default: the run's own); the run's own training and validation "
+        "samples in it are recognised by content and left out",
+    )
+    evaluate.add_argument(
+        "--allow-other-equation",
+        action="store_true",
+        help="score --data of another equation than the run's (channels and dims must match)",
+    )
     evaluate.add_argument("--resolutions", type=_int_list, help="default: the run's")
     evaluate.add_argument("--method", choices=("stride", "spectral"), help="default: the run's")
     evaluate.add_argument(
@@ -605,24 +842,44 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--extra-steps", type=_nonnegative_int, help="refined runs: steps past K (default: run's)"
     )
-    evaluate.add_argument("--device", type=_device, default="cpu")
+    evaluate.add_argument(
+        "--device", type=_device, default="cpu", help="torch device, e.g. cuda or cuda:1"
+    )
     evaluate.set_defaults(run=_evaluate)
 
     demo = commands.add_parser("demo", help="run the demo and write a report")
     demo.add_argument("--out", type=_folder_to_write, default="demo-out", help="report folder")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--seed", type=_nonnegative_int, default=0, help="seed of every stage (>= 0)"
+    )
     demo.set_defaults(run=_demo)
 
+    from linalg_discovery.families import FAMILY_PATHS
+
     disc = commands.add_parser(
-        "discover", help="search a curriculum path for a randomized linear-algebra program"
+        "discover",
+        help="search a curriculum path for a randomized linear-algebra program",
+        description="Search every stage of a curriculum path for its target program, print the "
+        "last stage's program\nas NumPy source and re-verify it on fresh problems.",
+        epilog="exit status:\n"
+        "  0    the target program of every stage was found\n"
+        "  1    the search ended without finding it\n"
+        "  2    the arguments were refused (one line on stderr)\n"
+        "  130  interrupted (Ctrl-C): nothing is written, and a rerun starts over\n",
     )
-    disc.add_argument(
-        "--path", required=True, help="e.g. sketch-and-precondition, randomized-svd (lowrank)"
-    )
+    paths = "; ".join(f"{family}: {', '.join(names)}" for family, names in FAMILY_PATHS.items())
+    disc.add_argument("--path", required=True, help=f"a path of --family ({paths})")
     disc.add_argument("--family", default="least-squares", **_registered(FAMILIES))
     disc.add_argument("--search", default="mcgs", **_registered(SEARCHES))
-    disc.add_argument("--seed", type=int, default=42)
-    disc.add_argument("--budget", type=_positive_int, help="simulations per inserted instruction")
+    disc.add_argument(
+        "--seed", type=_nonnegative_int, default=42, help="problem and search seed (>= 0)"
+    )
+    disc.add_argument(
+        "--budget",
+        type=_positive_int,
+        help="simulations per inserted instruction, or random programs per stage "
+        "(default: the search's own, 20000 for mcgs/mcts, 3000 for random)",
+    )
     disc.add_argument(
         "--workers", type=_positive_int, default=1, help="workers scoring each batch's programs"
     )
@@ -655,17 +912,35 @@ def build_parser() -> argparse.ArgumentParser:
         default="autospec-models",
         help="folder for the .pt files (with --family: the model file, default FAMILY-dD.pt)",
     )
-    ptrain.add_argument("--seed", type=int, default=0)
-    ptrain.add_argument("--family", help="fit one model to a family: darcy or anisotropic")
-    ptrain.add_argument("--count", type=_positive_int, default=48, help="family members")
-    ptrain.add_argument("--degree", type=_positive_int, default=10, help="with --family")
-    ptrain.add_argument("--size", type=_positive_int, default=32, help="grid of the members")
+    ptrain.add_argument(
+        "--seed", type=_nonnegative_int, default=0, help="seed of the training problems"
+    )
+    from solvers.families import FAMILIES as PRECOND_FAMILIES  # names only: nothing heavy
+
+    lead = "fit one model to a family: "
+    ptrain.add_argument("--family", **_registered(PRECOND_FAMILIES, lead=lead))
+    family_only = "with --family: "
+    ptrain.add_argument(
+        "--count", type=_positive_int, help=family_only + "members, >= 2 (default: 48)"
+    )
+    ptrain.add_argument(
+        "--degree", type=_positive_int, help=family_only + "polynomial degree (default: 10)"
+    )
+    ptrain.add_argument(
+        "--size", type=_positive_int, help=family_only + "member grid, 5 to 70 (default: 32)"
+    )
     ptrain.set_defaults(run=_precond_train)
     peval = precond.add_parser("eval", help="compare every method on one matrix")
     peval.add_argument("--matrix", required=True, help="e.g. HB/bcsstk15 or poisson2d-64")
-    peval.add_argument("--degree", type=_positive_int, default=10)
-    peval.add_argument("--rtol", type=float, default=1e-8)
-    peval.add_argument("--seed", type=int, default=0)
+    peval.add_argument(
+        "--degree", type=_positive_int, default=10, help="degree of the polynomial methods"
+    )
+    peval.add_argument(
+        "--rtol", type=_open_fraction, default=1e-8, help="relative residual to reach"
+    )
+    peval.add_argument(
+        "--seed", type=_nonnegative_int, default=0, help="seed of the right-hand side"
+    )
     peval.add_argument("--models", help="folder of retrained models (default: shipped)")
     lead = "compare only these (default: all, with none, pyamg-sa, ilu): "
     peval.add_argument("--methods", **_registered(POLYNOMIAL_METHODS, many=True, lead=lead))
@@ -706,6 +981,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader left (`sciml ... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as err:  # a path the system refuses: permissions, read-only, disk full
+        print(f"sciml: error: {_os_error(err)}", file=sys.stderr)
+        return 2
+
+
+def _os_error(err: OSError) -> str:
+    """One line for an operating-system error: what went wrong, and the path(s) it met."""
+    what = (err.strerror or str(err) or type(err).__name__).splitlines()[0]
+    paths = [str(p) for p in (err.filename, err.filename2) if p is not None]
+    return f"{what}: {' -> '.join(paths)}" if paths else what
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """The CLI helps: defaults in --help, a description for users, the benchmark names, global
 flags after the sub-command, progress inside a batch, aligned and readable listings."""
 
+import argparse
+
 import pytest
 
 from benchmarks import benchmark_names
@@ -18,7 +20,7 @@ def test_help_shows_defaults_and_speaks_to_users(capsys):
     top = help_text(capsys)
     assert "parses arguments" not in top and "datasets" in top and "sciml demo" in top
     train = help_text(capsys, "train")
-    assert "--epochs EPOCHS       (default: 150)" in train
+    assert "--epochs EPOCHS       passes over the data (default: 150)" in train
     assert "--out OUT             run folder (resumed if it holds this run)\n" in train
     assert "--steps STEPS         K unrolled steps (default: 6)" in help_text(capsys, "refine")
     assert "(default: False)" not in train
@@ -65,3 +67,25 @@ def test_dataset_repr_is_one_short_line(tmp_path):
     text = repr(open_dataset(tmp_path / "d.h5").at_resolution(8))
     expected = "'d.h5': darcy, 3 samples, grid 8^2, stride view of 16, ['a'] -> ['u']"
     assert text == f"FieldDataset({expected})"
+
+
+def _commands(parser, path=()):
+    """(path, parser) of every command and sub-command below ``parser``."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*path, name), sub
+                yield from _commands(sub, (*path, name))
+
+
+def test_every_option_and_positional_says_what_it_is():
+    placeholder = "(default: %(default)s)"  # what the parser puts where no help was written
+    parser = build_parser()
+    missing = [
+        f"sciml {' '.join(path)} {'/'.join(action.option_strings) or action.dest}"
+        for path, sub in [((), parser), *_commands(parser)]
+        for action in sub._actions
+        if not isinstance(action, argparse._HelpAction | argparse._SubParsersAction)
+        and (not (action.help or "").strip() or action.help == placeholder)
+    ]
+    assert missing == []
