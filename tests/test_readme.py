@@ -52,3 +52,16 @@ def test_readme_session_prints_what_it_states(index, in_scratch):
     )
     runner.run(test, out=report.append)
     assert runner.failures == 0, "".join(report)
+
+
+def test_readme_is_a_front_door():
+    """The README stays short: the details live in docs/ (guide, results pages)."""
+    assert len(TEXT.splitlines()) <= 220
+
+
+def test_readme_test_command_is_under_its_marker():
+    """``.ci/run`` takes the first ``pytest`` line of the fenced block after the marker."""
+    after = TEXT.split("<!-- test-command", 1)[1]
+    block = re.match(r"[^\n]*-->\n```bash\n(.*?)^```", after, re.M | re.S)
+    assert block, "no ```bash block right after the test-command marker"
+    assert "pytest" in block.group(1)
