@@ -1,11 +1,8 @@
 """Write ``docs/api/index.rst``: the API reference, one autosummary entry per public name.
 
-Each section lists every name in its package's ``__all__`` (read at build time, so a name
-added to ``__all__`` appears without editing the docs), then the names users import from the
-package's modules (:data:`MODULE_NAMES`: the modules that have no ``__all__`` of their own, or
-whose ``__all__`` is listed whole). A name that is also the name of a submodule
-(``linalg_discovery.discover``) is documented at its defining module, since the package
-attribute becomes the submodule once that is imported.
+Each section lists every name in its package's ``__all__``, read at build time, so a name
+added to ``__all__`` appears without editing the docs (``tests/test_docstrings.py`` holds the
+same names to numpydoc). Stale autosummary stubs are removed whenever the index changes.
 
 Run by ``docs/conf.py`` before Sphinx reads the sources; ``python docs/gen_api.py`` writes the
 same file by hand.
@@ -14,102 +11,28 @@ same file by hand.
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import shutil
 from pathlib import Path
-from typing import Any
 
 DOCS = Path(__file__).resolve().parent
 OUT = DOCS / "api" / "index.rst"
 
 # (package, title, one-line description): the packages whose ``__all__`` is the public API.
 PACKAGES: list[tuple[str, str, str]] = [
-    ("sciml", "sciml", "The distribution's front door."),
-    ("sciml.data.pde", "PDE data", "Seeded generators, their registry and the sampling helpers."),
+    ("sciml.data.pde", "PDE data", "Generators, the HDF5 store, views and readers."),
     ("sciml.data.matrices", "Sparse matrices", "The matrix collection and its generators."),
-    ("sciml.operators", "Neural operators", "Operator models, their config and registry."),
+    ("sciml.operators", "Neural operators", "Operator models, their registry, IRNO."),
     ("sciml.training", "Training", "Trainer, runs, multi-resolution batches, losses, DDP."),
-    ("solvers", "Learned preconditioners and spectral methods (AutoSpec)", "f(A)b, eigsh, M."),
-    ("linalg_discovery", "Discovering algorithms (RL4RLA)", "Searches, environment, solvers."),
-    ("sciml.core", "Core", "Registries, atomic writes, argument checks, constants."),
+    ("solvers", "Learned preconditioners and spectral methods (AutoSpec)", "M, f(A)b, eigsh."),
+    ("linalg_discovery", "Discovering algorithms (RL4RLA)", "Searches and the environment."),
+    ("linalg_discovery.solvers", "Discovered solvers", "Called like NumPy's and SciPy's."),
+    ("sciml.core", "Core", "Registries, atomic writes, argument checks, seeds."),
 ]
 
-# Module-level names users import, by package section: (module, names or None for __all__).
-MODULE_NAMES: dict[str, list[tuple[str, list[str] | None]]] = {
-    "sciml.data.pde": [
-        (
-            "sciml.data.pde.store",
-            ["generate_dataset", "open_dataset", "dataset_info", "describe_dataset"],
-        ),
-        ("sciml.data.pde.dataset", ["FieldDataset"]),
-        ("sciml.data.pde.presets", ["preset_params"]),
-        ("sciml.data.pde.readers", None),
-    ],
-    "sciml.operators": [
-        ("sciml.operators.irno", ["Refinement", "RefinedOperator", "iterate", "refine"]),
-        ("sciml.operators.refiner", ["RefinerConfig", "ContractiveRefiner", "UNetRefiner"]),
-    ],
-    "sciml.training": [
-        (
-            "sciml.training.trainer",
-            ["Trainer", "TrainConfig", "save_checkpoint", "load_checkpoint"],
-        ),
-        (
-            "sciml.training.run",
-            ["RunSpec", "train_run", "evaluate_run", "load_run_model", "default_operator_config"],
-        ),
-        ("sciml.training.multires", ["MultiResolutionBatches", "IncrementalBatches"]),
-        ("sciml.training.losses", ["relative_l2", "mse", "vrmse"]),
-        ("sciml.training.refine_run", ["RefineSpec", "refine_run", "evaluate_refined"]),
-        ("sciml.training.distributed", ["init_from_env", "wrap_model", "shard_batches"]),
-    ],
-    "solvers": [
-        ("solvers.distributed", ["distributed_cg"]),
-    ],
-    "linalg_discovery": [
-        ("linalg_discovery.solvers", None),
-        ("linalg_discovery.discover", None),
-    ],
-}
 
-
-def public_names(module_name: str) -> list[str]:
-    """The module's ``__all__`` (empty when it has none)."""
-    module = importlib.import_module(module_name)
-    return list(getattr(module, "__all__", []))
-
-
-def _is_submodule(package: str, name: str) -> bool:
-    try:
-        return importlib.util.find_spec(f"{package}.{name}") is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def _defining_path(obj: Any, fallback: str) -> str:
-    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
-    return f"{module}.{qualname}" if module and qualname else fallback
-
-
-def entries(package: str) -> list[str]:
-    """Fully qualified names documented in the section of ``package``, in order."""
-    out: list[str] = []
-    seen: set[int] = set()
-    for name in public_names(package):
-        obj = getattr(importlib.import_module(package), name)
-        path = f"{package}.{name}"
-        if _is_submodule(package, name):
-            path = _defining_path(obj, path)
-        out.append(path)
-        seen.add(id(obj))
-    for module_name, names in MODULE_NAMES.get(package, []):
-        module = importlib.import_module(module_name)
-        for name in names if names is not None else public_names(module_name):
-            obj = getattr(module, name)
-            if id(obj) in seen and not isinstance(obj, str | int | float):
-                continue  # re-exported from the package: documented there
-            seen.add(id(obj))
-            out.append(f"{module_name}.{name}")
-    return out
+def public_names(package: str) -> list[str]:
+    """The package's ``__all__``."""
+    return list(importlib.import_module(package).__all__)
 
 
 def render() -> str:
@@ -119,22 +42,14 @@ def render() -> str:
         "API reference",
         "=============",
         "",
-        "Every name a user imports, generated from the docstrings. Each section starts with the",
-        "names in the package's ``__all__``, then the names imported from its modules.",
+        "Every name a user imports, generated from the docstrings, by the package it is",
+        "imported from.",
         "",
     ]
     for package, title, blurb in PACKAGES:
-        names = entries(package)
         lines += [title, "-" * len(title), "", f"``{package}``: {blurb}", ""]
-        if not names:
-            lines += [
-                f"``{package}`` has no ``__all__``: it exports no names of its own; start from",
-                "the sections below.",
-                "",
-            ]
-            continue
         lines += [".. autosummary::", "   :toctree: generated", "   :nosignatures:", ""]
-        lines += [f"   {name}" for name in names]
+        lines += [f"   {package}.{name}" for name in public_names(package)]
         lines.append("")
     return "\n".join(lines)
 
@@ -143,6 +58,7 @@ def main() -> Path:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     text = render()
     if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
+        shutil.rmtree(OUT.parent / "generated", ignore_errors=True)
         OUT.write_text(text, encoding="utf-8")
     return OUT
 

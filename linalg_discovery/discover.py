@@ -29,6 +29,7 @@ class DiscoveryResult:
 
     @property
     def found(self) -> bool:
+        """Whether every stage's search reached its target program."""
         return all(r.found for _, r in self.stages)
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,64 +69,88 @@ def discover(
     progress: bool = False,
     family: str = "least-squares",
 ) -> DiscoveryResult:
-    """Search every stage of ``path`` with ``search``, each from its hand-written start
-    program on the problem drawn with ``seed``; export the last stage's program as NumPy source
-    and re-verify it against the interpreter on fresh problems.
+    """Discover a solver by searching every stage of a curriculum path.
+
+    Each stage of ``path`` is searched with ``search`` from its hand-written start program
+    on the problem drawn with ``seed``; the last stage's program is exported as NumPy source
+    and re-verified against the interpreter on fresh problems. This is the function behind
+    ``sciml discover``.
 
     Parameters
     ----------
     path : str
-        A curriculum path (:data:`PATH_NAMES`).
-    search : str
+        A curriculum path of ``family`` (:data:`PATH_NAMES` for least squares).
+    search : str, default "mcgs"
         A registered search (:data:`~linalg_discovery.searches.SEARCHES`: ``mcgs``,
         ``mcts``, ``random``).
-    seed : int
-        Problem and search seed; the same seed gives the same result.
-    selection : {"ucd", "uct", "puct"}
+    seed : int, default 42
+        Problem and search seed, ≥ 0; the same seed gives the same result.
+    selection : {"ucd", "uct", "puct"}, default "ucd"
         MCGS selection rule.
     budget : int, optional
         Simulations per inserted instruction (MCGS/MCTS, default 20000) or random programs
-        per stage (default 3000): the search's ``default_budget``.
-    workers : int
+        per stage (default 3000): the search's ``default_budget`` when ``None``.
+    workers : int, default 1
         Workers that score the programs of each batch (processes, or Dask workers).
-    batch : int
+    batch : int, default 1
         Leaves picked per round (MCGS/MCTS); workers help only when it is above 1. The result
         depends on ``batch``, never on ``workers`` or ``backend``.
-    backend : {"process", "dask"}
+    backend : {"process", "dask"}, default "process"
         A fork process pool, or a Dask cluster (``pip install 'sciml[distributed]'``): a local
         one of ``workers`` processes, or the one at ``scheduler``.
     scheduler : str, optional
         Address of a running Dask scheduler (``"tcp://host:port"``, backend ``dask``); the
         search starts once ``workers`` workers have joined it.
     m, n : int, optional
-        Size of the problems (the family's default: 1000×20 for least squares, 300×200 for
-        low rank).
-    progress : bool
+        Size of the problems (``None`` for the family's default: 1000×20 for least squares,
+        with n ≥ 4 and m ≥ 16·n; 300×200 for low rank).
+    progress : bool, default False
         Show a tqdm bar over the stages.
-    family : str
+    family : str, default "least-squares"
         A problem family (:data:`~linalg_discovery.families.FAMILIES`: ``least-squares``,
         ``lowrank``, whose paths are ``randomized-svd`` and ``nystrom``).
 
     Returns
     -------
     DiscoveryResult
-        Per-stage results, ``found``, the exported ``source`` and its ``verification``.
+        Per-stage ``(stage name, SearchResult)`` pairs in ``stages``; ``found`` (every stage
+        reached its target), the exported ``source`` and its ``verification``.
 
     Raises
     ------
     ValueError
-        For an unknown family, path, search or backend, a negative seed, or a scheduler that cannot
-        be reached.
+        For an unknown family, path (or a path of another family), search, selection or
+        backend; a negative seed; a budget, ``workers`` or ``batch`` below 1; problem sizes
+        the family's stages refuse; a ``scheduler`` without backend ``dask``, one that
+        cannot be reached, or one that ``workers`` workers do not join within 60 s.
     TypeError
-        For a seed that is not an integer.
+        For a seed that is not an integer (or, for least squares, a non-integer m or n).
+    ImportError
+        For backend ``dask`` without ``dask.distributed`` installed.
+
+    See Also
+    --------
+    linalg_discovery.env.RLAEnv : One curriculum stage as a gymnasium environment.
+    linalg_discovery.solvers.lstsq : The discovered sketch-and-precondition solver.
 
     Examples
     --------
-    >>> result = discover("sketch-and-solve", "mcgs", seed=42, budget=100)
-    >>> result.found
-    True
-    >>> "def discovered_solver(A, b" in result.source
-    True
+    A short path on small problems with a small budget:
+
+    >>> result = discover("sketch-and-solve", "mcgs", seed=42, budget=100, m=320, n=8)
+    >>> result.found, [name for name, _ in result.stages]
+    (True, ['psd-residual', 'lowcond-gradient', 'lstsq-step', 'sketch-and-solve'])
+    >>> print(result.stages[-1][1].program)
+    setup:
+      A, b = sketch_system(A, b)
+    forward:
+      V1 = matvec(A, x)
+      V1 = sub(V1, b)
+    update:
+      V1 = lstsq(A, V1)
+    step: x = x - lr * V1
+    >>> "def discovered_solver(A, b" in result.source, result.verification["agrees"]
+    (True, True)
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")

@@ -35,6 +35,7 @@ from linalg_discovery.program import (
 )
 from linalg_discovery.registration import register_env
 from linalg_discovery.task import Task
+from sciml.core.checks import check_integer
 
 MAX_INSTRUCTIONS = 16
 TOKENS = ("", *SECTIONS, *OPS, *INPUTS, *VECTOR_REGISTERS, *MATRIX_REGISTERS, "P")
@@ -64,40 +65,75 @@ def _instruction_universe(enabled: tuple[str, ...], section: str) -> list[Instr]
 
 
 class RLAEnv(gym.Env):
-    """Program-discovery environment for the curriculum stage ``stage`` (a name from
-    :func:`linalg_discovery.curriculum.stages`) on m×n problems; each ``reset`` draws a new
-    problem instance from the seeded generator unless ``fixed_problem_seed`` is given.
+    """Program-discovery environment: grow a program for one curriculum stage.
+
+    The stage ``stage`` (a name from :func:`linalg_discovery.curriculum.stages`) is played on
+    m×n problems; each ``reset`` draws a new problem instance from the seeded generator
+    unless ``fixed_problem_seed`` is given. An episode inserts the stage's ``steps``
+    instructions, one legal action each (see the module docstring for the spaces).
 
     Parameters
     ----------
-    stage : str
+    stage : str, default "psd-residual"
         Curriculum stage.
-    m, n : int
-        Size of the tall problems (the PSD stage is always 5×5).
-    max_section_length : int
-        Insert positions per section in the action space.
+    m, n : int, default 1000, 20
+        Size of the tall problems, n ≥ 4 and m ≥ 16·n (the PSD stage is always 5×5).
+    max_section_length : int, default 8
+        Insert positions per section in the action space (positions 0 to
+        ``max_section_length``).
     fixed_problem_seed : int, optional
-        Use this problem on every reset.
-    render_mode : {None, "ansi"}
+        Use this problem (seed ≥ 0) on every reset instead of drawing one.
+    render_mode : {None, "ansi"}, default None
         ``render()`` returns the program as text with ``"ansi"``.
+
+    Attributes
+    ----------
+    stage : Stage
+        The curriculum stage played.
+    action_space : gymnasium.spaces.Discrete
+        One action per (section, position, instruction) of the stage's open sections.
+    observation_space : gymnasium.spaces.Dict
+        ``program`` (16×5 int64 tokens) and ``features`` (5 float32).
+    program : Program
+        The current (canonical) program.
 
     Raises
     ------
     ValueError
-        For an unknown stage or render mode; ``step`` for an action outside the space.
+        For an unknown stage or render mode, or m, n the stages refuse; ``step`` for an
+        action outside ``action_space``.
+    TypeError
+        For a non-integer m or n.
+    RuntimeError
+        From ``step`` before the first ``reset``.
+
+    See Also
+    --------
+    linalg_discovery.discover.discover : Search a whole curriculum path with MCGS, MCTS or
+        random search.
 
     Examples
     --------
     >>> import gymnasium as gym
+    >>> import numpy as np
     >>> import linalg_discovery
     >>> env = gym.make(linalg_discovery.ENV_ID, stage="psd-residual")
     >>> obs, info = env.reset(seed=0)
-    >>> env.observation_space.contains(obs), obs["features"][-1]
+    >>> env.observation_space.contains(obs), obs["features"][-1]   # 2 insertions left
     (True, np.float32(2.0))
-    >>> legal = int(info["action_mask"].argmax())
+    >>> mask = info["action_mask"]   # int8, 1 on the legal actions
+    >>> mask.shape == (env.action_space.n,), int(mask.sum())
+    (True, 21)
+    >>> legal = int(np.flatnonzero(mask)[0])
     >>> obs, reward, terminated, truncated, info = env.step(legal)
-    >>> terminated, truncated
-    (False, False)
+    >>> terminated, truncated, reward, obs["features"][-1]
+    (False, False, 0.0, np.float32(1.0))
+    >>> print(info["program"])
+    setup:
+    forward:
+      V1 = add(b, b)
+    update:
+    step: x = x - lr * V1
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -120,6 +156,7 @@ class RLAEnv(gym.Env):
         self.stage = table[stage]
         self.render_mode = render_mode
         self.fixed_problem_seed = fixed_problem_seed
+        max_section_length = check_integer(max_section_length, "max_section_length", minimum=0)
         self.max_section_length = max_section_length
         self._actions: list[Action] = [
             Action(section, position, ins)
@@ -158,6 +195,8 @@ class RLAEnv(gym.Env):
         return self._program
 
     def index_of(self, action: Action) -> int:
+        """The index in ``action_space`` of a grammar :class:`~linalg_discovery.grammar.Action`
+        (``KeyError`` for one outside the space)."""
         return self._index[action]
 
     def action_masks(self) -> np.ndarray:
@@ -191,6 +230,9 @@ class RLAEnv(gym.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Start an episode at the stage's start program on a new problem (drawn from the
+        generator seeded by ``seed``, or ``fixed_problem_seed``); ``options`` is ignored.
+        Returns the observation and ``info`` with ``action_mask`` and ``program``."""
         super().reset(seed=seed)
         problem_seed = self.fixed_problem_seed
         if problem_seed is None:
@@ -203,6 +245,12 @@ class RLAEnv(gym.Env):
         return self._observation(), self._info()
 
     def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        """Insert the instruction of ``action``: (observation, reward, terminated, truncated,
+        info). The episode ends when no legal action is left, after the stage's last insertion
+        (reward: the stage's reward of the program, ``info["found"]``: whether it is the
+        target), or at a masked action (reward 0, ``info["illegal_action"]``); ``truncated``
+        is always False. ``RuntimeError`` before
+        ``reset``, ``ValueError`` for an action outside ``action_space``."""
         if self._task is None:
             raise RuntimeError("call reset() before step()")
         if not self.action_space.contains(action):
@@ -223,6 +271,7 @@ class RLAEnv(gym.Env):
         return self._observation(), float(reward), terminated, False, info
 
     def render(self) -> str | None:
+        """The current program as text with ``render_mode="ansi"``, else ``None``."""
         if self.render_mode == "ansi":
             return str(self._program)
         return None

@@ -158,8 +158,10 @@ class DaskPool(EvaluationPool):
         self._cluster = None
         if scheduler is None:
             with _sigint_ignored():
+                # ":0": its HTTP server binds 8787 even without a dashboard, and a second
+                # cluster on the machine would warn that the port is taken
                 self._cluster = LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
                 )
             self.client = Client(self._cluster)
         else:

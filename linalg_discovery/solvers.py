@@ -34,7 +34,7 @@ import scipy.sparse.linalg as spla
 from linalg_discovery.lowrank.problems import check_real
 from linalg_discovery.lowrank.solver import randomized_svd
 from linalg_discovery.primitives import countsketch, preconditioned_cgls, qr_r
-from sciml.core.checks import check_integer
+from sciml.core.checks import check_integer, check_nonnegative
 
 __all__ = ["lstsq", "randomized_svd"]
 
@@ -68,6 +68,16 @@ def _check_inputs(a: Any, b: Any) -> tuple[np.ndarray | sp.csr_matrix, np.ndarra
     if not np.all(np.isfinite(b)):
         raise ValueError("b must be finite (found NaN or Inf)")
     return a, b
+
+
+def _power_of_two_scale(values: np.ndarray) -> float:
+    """1, or for entries whose squares or products would under- or overflow (largest |entry|
+    outside [2⁻¹⁰⁰, 2¹⁰⁰]) the power of two 2^e that brings it into [1/2, 1): dividing by it
+    is exact, and ‖·‖ of the scaled vectors neither underflows to 0 nor overflows."""
+    peak = float(np.max(np.abs(values))) if values.size else 0.0
+    if peak == 0.0 or 2.0**-100 <= peak <= 2.0**100:
+        return 1.0
+    return float(np.ldexp(1.0, np.frexp(peak)[1]))
 
 
 def _residual(
@@ -160,25 +170,39 @@ def lstsq(
     steps: int = 10,
     max_restarts: int = 50,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Solve min_x ‖Ax − b‖₂ by sketch-and-precondition, or directly by LAPACK where that
-    cannot help (see the module docstring).
+    """Solve min_x ‖Ax − b‖₂ by sketch-and-precondition, or by LAPACK where that cannot help.
+
+    For a tall A (m > ``sketch_factor``·n) the triangular factor R of a CountSketch S·A
+    preconditions restarted CGLS on AR⁻¹; a wide, square or nearly square A, or one whose
+    sketched R is numerically singular, is solved by ``numpy.linalg.lstsq`` (the
+    minimum-norm solution). See the module docstring for the stopping tests.
 
     Parameters
     ----------
-    A : (m, n) real array or scipy.sparse matrix, finite, any shape ``numpy.linalg.lstsq``
-        takes. Complex A, b and LinearOperators are refused.
-    b : (m,) or (m, k) real array, finite.
-    rtol : stop when ‖Aᵀr‖ ≤ rtol·‖A‖_F·‖r‖.
-    atol : stop when ‖r‖ ≤ atol·‖b‖.
-    seed : seed of the sketch; the same seed gives the same bytes.
-    sketch_factor : sketch rows d = sketch_factor·n; A is solved directly when d ≥ m.
-    steps : CG steps per restart.
-    max_restarts : restarts before giving up (then a ``RuntimeWarning``).
+    A : array_like or scipy.sparse matrix, shape (m, n)
+        Real, finite matrix, any shape ``numpy.linalg.lstsq`` takes. Complex A and
+        ``LinearOperator`` are refused (the sketch needs the entries of A).
+    b : array_like, shape (m,) or (m, k)
+        Real, finite right-hand side(s).
+    rtol : float, default 1e-12
+        Stop when ‖Aᵀr‖ ≤ rtol·‖A‖_F·‖r‖ (r = b − Ax); finite, ≥ 0.
+    atol : float, default 0.0
+        Stop when ‖r‖ ≤ atol·‖b‖; finite, ≥ 0.
+    seed : int, default 0
+        Seed of the sketch, ≥ 0; the same seed gives the same bytes.
+    sketch_factor : int, default 12
+        Sketch rows d = sketch_factor·n, ≥ 1; A is solved directly when d ≥ m.
+    steps : int, default 10
+        CG steps per restart, ≥ 1.
+    max_restarts : int, default 50
+        Restarts before giving up with a ``RuntimeWarning``, ≥ 0.
 
     Returns
     -------
-    x : (n,) or (n, k) array.
-    info : dict with ``method`` (``"sketch-and-precondition"`` or ``"lapack"``), ``rank``
+    x : ndarray, shape (n,) or (n, k)
+        The least-squares solution (float64), one column per column of b.
+    info : dict
+        ``method`` (``"sketch-and-precondition"`` or ``"lapack"``), ``rank``
         (n on the iterative path, LAPACK's effective rank on the direct one), ``converged``,
         ``iterations`` (restarts, the most any column of b took), ``cg_steps``, ``residuals``
         (‖r‖/‖b‖ before each restart and at the end), ``normal_residuals``
@@ -189,10 +213,22 @@ def lstsq(
     Raises
     ------
     ValueError
-        For a non-2-D or non-finite A, a b whose rows do not match A's or that is non-finite,
-        or an invalid tolerance, seed, sketch factor, number of steps or restarts.
+        For a non-2-D or non-finite A, a b whose rows do not match A's or that is not 1-D or
+        2-D or is non-finite, or an invalid tolerance, seed, sketch factor, number of steps
+        or restarts.
     TypeError
-        For a complex (or non-numeric) A or b, or A given as a LinearOperator.
+        For a complex (or non-numeric) A or b, or A given as a ``LinearOperator``.
+
+    Warns
+    -----
+    RuntimeWarning
+        When a column of b has not converged after ``max_restarts`` restarts.
+
+    See Also
+    --------
+    numpy.linalg.lstsq : The direct (LAPACK) least-squares solver.
+    scipy.sparse.linalg.lsqr : Unpreconditioned Krylov least squares.
+    linalg_discovery.solvers.randomized_svd : The discovered randomized SVD.
 
     Examples
     --------
@@ -202,17 +238,29 @@ def lstsq(
     >>> x, info = lstsq(A, b)
     >>> info["method"], bool(np.allclose(x, np.linalg.lstsq(A, b)[0], rtol=1e-10))
     ('sketch-and-precondition', True)
+    >>> info["converged"], info["sketch_rows"]   # d = 12·n
+    (True, 120)
+    >>> B = rng.standard_normal((2000, 3))   # several right-hand sides
+    >>> X, _ = lstsq(A, B)
+    >>> X.shape, bool(np.allclose(X, np.linalg.lstsq(A, B)[0], rtol=1e-10))
+    ((10, 3), True)
     >>> lstsq(np.eye(3), [1.0, 2.0, 3.0])[1]["method"]   # a sketch would not be smaller
     'lapack'
     """
     a, b = _check_inputs(A, b)
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if not (isinstance(value, int | float) and np.isfinite(value) and value >= 0):
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    rtol = check_nonnegative(rtol, "rtol")
+    atol = check_nonnegative(atol, "atol")
     seed = check_integer(seed, "seed", minimum=0)
     sketch_factor = check_integer(sketch_factor, "sketch_factor", minimum=1)
     steps = check_integer(steps, "steps", minimum=1)
     max_restarts = check_integer(max_restarts, "max_restarts", minimum=0)
+    scale_a = _power_of_two_scale(a.data if sp.issparse(a) else a)
+    scale_b = _power_of_two_scale(b)
+    if scale_a != 1.0 or scale_b != 1.0:  # solve A/sa · y = b/sb exactly scaled, x = y·sb/sa
+        options = {"rtol": rtol, "atol": atol, "seed": seed, "sketch_factor": sketch_factor}
+        options.update(steps=steps, max_restarts=max_restarts)
+        y, info = lstsq(a / scale_a, b / scale_b, **options)
+        return y * (scale_b / scale_a), info
     m, n = a.shape
     d = sketch_factor * n
     norm_a = float(spla.norm(a) if sp.issparse(a) else np.linalg.norm(a))

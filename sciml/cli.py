@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FileExistsError, FloatingPointError)
-_NEGATIVE_VALUE = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,.*)?$")
+# torch's words for an allocation that cannot succeed (CPU allocator, CUDA, a size overflow)
+_OUT_OF_MEMORY = re.compile(
+    r"can't allocate memory|out of memory|Storage size calculation overflowed"
+)
+_NEGATIVE_VALUE = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?([,/].*)?$")
 
 
 DESCRIPTION = """\
@@ -41,7 +45,7 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
-        # values that start like a negative number (-0.5,1.5 or -1e-3) are values, so that
+        # values that start like a negative number (-0.5,1.5, -1e-3 or -1/2) are values, so that
         # their option's own check names what is wrong, not "expected one argument"
         self._negative_number_matcher = _NEGATIVE_VALUE
 
@@ -90,11 +94,21 @@ def _nonnegative_int(text: str) -> int:
     return int(text)
 
 
+def _seed(text: str) -> int:
+    """A seed: an integer in [0, 2⁶⁴ − 1], the range torch generators and HDF5 attributes take."""
+    value = _nonnegative_int(text)
+    if value > 2**64 - 1:
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**64 - 1], got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value > 2**63 - 1:  # beyond what torch, NumPy and HDF5 store as an integer
+        raise argparse.ArgumentTypeError(f"expected an integer below 2**63, got {text!r}")
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
@@ -131,10 +145,18 @@ def _writable(folder: Path, text: str) -> None:
         )
 
 
+def _path(text: str) -> str:
+    """A path, not the empty string (an unset shell variable), which would name the current
+    folder."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a path, got ''")
+    return text
+
+
 def _file_to_write(text: str) -> str:
     """A file path to write: not an existing folder, not inside a file, in a folder this
     process may write into."""
-    path = Path(text)
+    path = Path(_path(text))
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder; name the file to write")
     if any(parent.is_file() for parent in path.parents):
@@ -143,9 +165,34 @@ def _file_to_write(text: str) -> str:
     return text
 
 
+def _json_to_write(text: str) -> str:
+    """A JSON report to write (``--json``): a file to write that, if it exists, holds JSON (an
+    earlier report, replaced) and is not the record of a run (``run.json``, ``refine.json``)."""
+    path = Path(_file_to_write(text))
+    if not path.is_file():
+        return text
+    with open(path, "rb") as f:
+        start = f.read(64).lstrip()
+    if start and start[:1] not in (b"{", b"["):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} exists and does not hold JSON (a data or model file?); it would be "
+            "replaced: name another file"
+        )
+    if path.name in ("run.json", "refine.json"):
+        try:
+            record = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError):
+            record = None
+        if isinstance(record, dict) and "spec" in record:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is the record of the run in {str(path.parent)!r}; name another file"
+            )
+    return text
+
+
 def _folder_to_write(text: str) -> str:
     """A folder path to write into: not an existing file, not inside a file, writable."""
-    path = Path(text)
+    path = Path(_path(text))
     if path.is_file():
         raise argparse.ArgumentTypeError(f"{text!r} is a file; name a folder")
     if any(parent.is_file() for parent in path.parents):
@@ -157,7 +204,7 @@ def _folder_to_write(text: str) -> str:
 def _file_to_read(text: str) -> str:
     """A file path to read: a folder is refused as one (a missing file is left to the
     reader, which names it)."""
-    if Path(text).is_dir():
+    if Path(_path(text)).is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder; name the dataset file")
     return text
 
@@ -206,7 +253,7 @@ def _data_generate(args: argparse.Namespace) -> int:
         resolution=args.resolution,
         seed=args.seed,
         params=params,
-        shard=parse_shard(args.shard) if args.shard else None,
+        shard=parse_shard(args.shard) if args.shard is not None else None,
         batch_size=args.batch_size,
         progress=not args.quiet,
         device=args.device,
@@ -541,6 +588,17 @@ def _precond_train_family(args: argparse.Namespace) -> int:
             f"--out {str(out)!r} is a folder; with --family it names the model file to write, "
             f"e.g. {str(out / name)!r}"
         )
+    if any(parent.is_file() for parent in out.parents):
+        raise ValueError(f"--out {str(out)!r} lies inside a file, not a folder")
+    if out.is_file() and any((out.parent / r).is_file() for r in ("run.json", "refine.json")):
+        raise ValueError(f"--out {str(out)!r} is a file of the run in {str(out.parent)!r}")
+    if out.is_file():  # an earlier model (a zip, as torch saves) is replaced, nothing else
+        with open(out, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                raise ValueError(
+                    f"--out {str(out)!r} exists and is not a model file (a dataset?); it would "
+                    "be replaced: name another file"
+                )
     from solvers.family import family_members, fit_preconditioner
 
     members = family_members(args.family, count, size=size)
@@ -625,7 +683,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--resolution", type=_positive_int, required=True, help="grid points per axis")
     gen.add_argument(
         "--seed",
-        type=_nonnegative_int,
+        type=_seed,
         default=0,
         help="dataset seed, an integer >= 0: sample i is drawn from (seed, i)",
     )
@@ -660,7 +718,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.set_defaults(run=_data_generate)
     info = data.add_parser("info", help="print a dataset's metadata")
-    info.add_argument("file", help="the dataset file (.h5, or a file open_dataset reads)")
+    info.add_argument(
+        "file", type=_path, help="the dataset file (.h5, or a file open_dataset reads)"
+    )
     info.set_defaults(run=_data_info)
 
     mats = commands.add_parser("matrices", help="the sparse-matrix collection").add_subparsers(
@@ -728,9 +788,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--modes", type=_positive_int, help="Fourier modes per axis (default: finest/2)"
     )
-    train.add_argument(
-        "--seed", type=_nonnegative_int, default=0, help="seed of weights and batches (>= 0)"
-    )
+    train.add_argument("--seed", type=_seed, default=0, help="seed of weights and batches (>= 0)")
     train.add_argument(
         "--test-fraction",
         type=_open_fraction,
@@ -766,7 +824,7 @@ def build_parser() -> argparse.ArgumentParser:
     refine = commands.add_parser(
         "refine", help="train an IRNO refiner on top of a trained run (the base stays frozen)"
     )
-    refine.add_argument("run_dir", help="the base run")
+    refine.add_argument("run_dir", type=_path, help="the base run")
     refine.add_argument(
         "--data", type=_file_to_read, help="dataset file (default: the base run's)"
     )
@@ -808,9 +866,7 @@ def build_parser() -> argparse.ArgumentParser:
     refine.add_argument(
         "--lr", type=_positive_float, default=3e-4, help="AdamW learning rate (cosine decay)"
     )
-    refine.add_argument(
-        "--seed", type=_nonnegative_int, default=42, help="seed of weights and batches (>= 0)"
-    )
+    refine.add_argument("--seed", type=_seed, default=42, help="seed of weights and batches (>= 0)")
     refine.add_argument(
         "--device", type=_device, default="cpu", help="torch device, e.g. cuda or cuda:1"
     )
@@ -823,9 +879,12 @@ def build_parser() -> argparse.ArgumentParser:
     refine.set_defaults(run=_refine)
 
     evaluate = commands.add_parser("evaluate", help="test a trained run at several resolutions")
-    evaluate.add_argument("run_dir", help="the run folder (of sciml train or sciml refine)")
+    evaluate.add_argument(
+        "run_dir", type=_path, help="the run folder (of sciml train or sciml refine)"
+    )
     evaluate.add_argument(
         "--data",
+        type=_file_to_read,
         help="dataset file (default: the run's own); the run's own training and validation "
         "samples in it are recognised by content and left out",
     )
@@ -837,7 +896,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--resolutions", type=_int_list, help="default: the run's")
     evaluate.add_argument("--method", choices=("stride", "spectral"), help="default: the run's")
     evaluate.add_argument(
-        "--json", type=_file_to_write, help="write the errors here (and a PNG beside it)"
+        "--json", type=_json_to_write, help="write the errors here (and a PNG beside it)"
     )
     evaluate.add_argument(
         "--extra-steps", type=_nonnegative_int, help="refined runs: steps past K (default: run's)"
@@ -849,9 +908,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the demo and write a report")
     demo.add_argument("--out", type=_folder_to_write, default="demo-out", help="report folder")
-    demo.add_argument(
-        "--seed", type=_nonnegative_int, default=0, help="seed of every stage (>= 0)"
-    )
+    demo.add_argument("--seed", type=_seed, default=0, help="seed of every stage (>= 0)")
     demo.set_defaults(run=_demo)
 
     from linalg_discovery.families import FAMILY_PATHS
@@ -899,7 +956,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler", help="join the Dask cluster at tcp://HOST:PORT (with --backend dask)"
     )
     disc.add_argument(
-        "--json", type=_file_to_write, help="write found/simulations/seconds/nodes/program here"
+        "--json", type=_json_to_write, help="write found/simulations/seconds/nodes/program here"
     )
     disc.set_defaults(run=_discover)
 
@@ -909,12 +966,11 @@ def build_parser() -> argparse.ArgumentParser:
     ptrain = precond.add_parser("train", help="retrain the shipped models into a folder")
     ptrain.add_argument(
         "--out",
+        type=_path,
         default="autospec-models",
         help="folder for the .pt files (with --family: the model file, default FAMILY-dD.pt)",
     )
-    ptrain.add_argument(
-        "--seed", type=_nonnegative_int, default=0, help="seed of the training problems"
-    )
+    ptrain.add_argument("--seed", type=_seed, default=0, help="seed of the training problems")
     from solvers.families import FAMILIES as PRECOND_FAMILIES  # names only: nothing heavy
 
     lead = "fit one model to a family: "
@@ -941,17 +997,19 @@ def build_parser() -> argparse.ArgumentParser:
     peval.add_argument(
         "--seed", type=_nonnegative_int, default=0, help="seed of the right-hand side"
     )
-    peval.add_argument("--models", help="folder of retrained models (default: shipped)")
+    peval.add_argument(
+        "--models", type=_path, help="folder of retrained models (default: shipped)"
+    )
     lead = "compare only these (default: all, with none, pyamg-sa, ilu): "
     peval.add_argument("--methods", **_registered(POLYNOMIAL_METHODS, many=True, lead=lead))
-    peval.add_argument("--json", type=_file_to_write, help="write the comparison here")
+    peval.add_argument("--json", type=_json_to_write, help="write the comparison here")
     peval.set_defaults(run=_precond_eval)
 
     from benchmarks import benchmark_names
 
     bench = commands.add_parser("bench", help="run a benchmark script from benchmarks/")
     bench.add_argument("name", help=f"one of: {', '.join(benchmark_names())}")
-    bench.add_argument("--json", type=_file_to_write, help="write the figures to this JSON file")
+    bench.add_argument("--json", type=_json_to_write, help="write the figures to this JSON file")
     bench.add_argument("--quick", action="store_true", help="the small, CPU-sized variant")
     bench.add_argument(
         "--standard", action="store_true", help="the CPU mode that carries the claims"
@@ -978,6 +1036,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sciml: interrupted; finished work is kept and a rerun resumes", file=sys.stderr)
         return 130
+    except (MemoryError, RuntimeError) as err:  # e.g. a --resolution or --width too large
+        if isinstance(err, RuntimeError) and not _OUT_OF_MEMORY.search(str(err)):
+            raise
+        what = (str(err) or "an allocation failed").splitlines()[0]
+        print(f"sciml: error: out of memory: {what}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # the reader left (`sciml ... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

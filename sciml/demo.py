@@ -350,12 +350,19 @@ def run_demo(out: str | os.PathLike = "demo-out", *, seed: int = 0, progress: bo
         If ``out`` is a file, or another demo is writing into it.
     """
     from sciml.core.files import LOCK_FILE, output_lock, write_text
-    from sciml.core.rng import check_seed
+    from sciml.core.rng import SEED_MAX, check_seed
 
-    seed = check_seed(seed)
+    seed = check_seed(seed, maximum=SEED_MAX)
     ctx = DemoContext(Path(out), seed, progress)
     if ctx.out.is_file():
         raise FileExistsError(f"{ctx.out} is a file; name a folder for the demo's report")
+    from sciml.training.run import RUN_KINDS
+
+    for record, kind in RUN_KINDS.items():  # the demo writes runs/ and data/ into it
+        if (ctx.out / record).exists():
+            raise FileExistsError(
+                f"{ctx.out} holds {kind} ({record}); name another folder for the demo's report"
+            )
     with output_lock(ctx.out / LOCK_FILE, f"demo folder {ctx.out}"):
         ctx.figures.mkdir(parents=True, exist_ok=True)
         ctx.data.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,10 @@
 ``polynomial_preconditioner(A, degree, method, seed)`` → ``LinearOperator`` for
 ``scipy.sparse.linalg.cg/minres/gmres`` (and pyamg's Krylov solvers);
 ``funm(A, b, f, degree, method)`` → f(A)b; ``eigsh(A, k, which, method="filtered")`` →
-extreme eigenpairs. Every result reports its matvec count. Names load on first use (torch is
-only imported when a learned model is needed).
+extreme eigenpairs; ``distributed_cg(A, b, polynomials, world=2)`` → CG across
+``torch.distributed`` processes, timed and counted. Every result reports its matvec count.
+Names load on first use (torch is only imported when a learned model, training or
+``distributed_cg`` is needed).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ _EXPORTS = {
     "format_comparison": "solvers.compare",
     "train_shipped_models": "solvers.training",
     "fit_preconditioner": "solvers.family",
+    "distributed_cg": "solvers.distributed",
     "POLYNOMIAL_METHODS": "solvers.methods",
 }
 

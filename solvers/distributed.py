@@ -411,7 +411,9 @@ def distributed_cg(
     device: str = "cpu",
     arrays: str = "auto",
 ) -> dict[str, dict[str, Any]]:
-    """CG on ``world`` processes for each preconditioner of ``polynomials`` ({label:
+    """Preconditioned CG across ``world`` ``torch.distributed`` processes, timed and counted.
+
+    CG on ``world`` processes for each preconditioner of ``polynomials`` ({label:
     polynomial of S A S with ``_run``, or None for Jacobi}); per label the iterations, matvecs,
     reductions and host synchronisations of one solve, and the median over ``repeats`` of its
     wall time and of the time spent in all_gather (matvecs), all_reduce (reductions) and host
@@ -427,6 +429,93 @@ def distributed_cg(
     visible GPUs). ``arrays``: the local vectors: "numpy" (SciPy SpMV; CPU only), "torch"
     (float64 tensors on the device, sparse CSR SpMV, CG scalars left on the device: one host
     synchronisation per iteration) or "auto" (numpy on the CPU, torch on CUDA).
+
+    Parameters
+    ----------
+    a : sparse matrix or ndarray
+        Symmetric positive definite, explicit (its rows are split between the ranks), with
+        a nonzero diagonal (Jacobi scaling S = D^{-1/2}).
+    b : ndarray
+        Right-hand side, shape (n,). Its length is not checked here: a longer ``b`` is cut
+        to n, a shorter one fails in the workers.
+    polynomials : dict
+        {label: polynomial or None}: a polynomial of the Jacobi-scaled S A S with ``_run``
+        and ``degree``, e.g. ``polynomial_preconditioner(a, d, method).polynomial``, or None
+        for Jacobi (degree 0). One solve per label.
+    world : int, default 2
+        Number of processes (ranks), >= 1; on CUDA at most the visible GPUs.
+    rtol : float, default 1e-8
+        CG stops at ‖r‖ ≤ rtol·‖Sb‖ of the scaled system S A S y = S b.
+    maxiter : int, default 20000
+        CG iterations before a solve is reported ``converged: False``.
+    repeats : int, default 3
+        Solves per label (alternating with the calibration); times are their medians.
+    calibration : int, default 50
+        Back-to-back rounds per measurement of the unit costs.
+    device : {"cpu", "cuda"}, default "cpu"
+        gloo on the CPU, or NCCL with rank r on ``cuda:r``.
+    arrays : {"auto", "numpy", "torch"}, default "auto"
+        The local vectors: NumPy with SciPy SpMV (CPU only), float64 torch tensors with
+        sparse CSR SpMV, or "auto" (numpy on the CPU, torch on CUDA).
+
+    Returns
+    -------
+    dict
+        {label: row}, each row with ``iterations``, ``matvecs``, ``reductions``,
+        ``host_syncs``, ``converged``, ``seconds``, ``gather_seconds``,
+        ``all_reduce_seconds``, ``host_sync_seconds``, ``unit_costs`` (``t_matvec``,
+        ``t_reduction``, ``t_cg_iteration``, ``t_poly_step``), ``predicted_seconds``,
+        ``predicted_seconds_communication_only`` and ``x``, the solution of A x = b, shape
+        (n,). ``reductions`` = 1 + 2·iterations and ``matvecs`` = iterations + d·(iterations
+        + 1) for a degree-d polynomial.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` is a ``LinearOperator`` or not a square real finite matrix, has a zero
+        diagonal entry, ``world`` is not an integer >= 1, ``device`` or ``arrays`` is
+        unknown, or ``device="cuda"`` without a GPU, with ``arrays="numpy"`` or with more
+        ranks than GPUs.
+    TypeError
+        If ``a`` is no matrix at all.
+    torch.multiprocessing.ProcessRaisedException
+        If a worker fails (e.g. a ``b`` shorter than n).
+
+    Warns
+    -----
+    RuntimeWarning
+        For each label whose solve stops at ``maxiter``.
+
+    See Also
+    --------
+    polynomial_preconditioner : Makes the polynomials (its ``polynomial`` attribute).
+    predicted_seconds : The cost model.
+
+    Examples
+    --------
+    Each call spawns ``world`` fresh Python processes (torch imported in each, several
+    seconds even for ``world=1``), so the solve is not run as a doctest:
+
+    >>> import numpy as np
+    >>> from sciml.data.matrices import poisson2d
+    >>> from solvers import polynomial_preconditioner
+    >>> a = poisson2d(8)
+    >>> b = np.ones(64)
+    >>> chebyshev = polynomial_preconditioner(a, 4, "chebyshev").polynomial
+    >>> polys = {"jacobi": None, "chebyshev": chebyshev}
+    >>> out = distributed_cg(a, b, polys, world=2, repeats=1)  # doctest: +SKIP
+    >>> [(k, r["converged"], r["iterations"], r["matvecs"], r["reductions"])
+    ...  for k, r in out.items()]  # doctest: +SKIP
+    [('jacobi', True, 10, 10, 21), ('chebyshev', True, 9, 49, 19)]
+    >>> bool(np.allclose(a @ out["chebyshev"]["x"], b))  # doctest: +SKIP
+    True
+
+    Arguments are checked before any process starts:
+
+    >>> distributed_cg(a, b, polys, world=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: world must be an integer >= 1, got 0
     """
     a = check_operator(a)
     if not sp.issparse(a):

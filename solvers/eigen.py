@@ -49,8 +49,51 @@ FILTERED_LANCZOS_DEGREE = 2  # fewest matvecs (a Lanczos step on p(A) costs deg 
 
 @dataclass(frozen=True)
 class EigResult:
-    """Eigenvalues ascending (k of them), eigenvectors as columns, the matvecs used, outer
-    iterations, whether all k met the tolerance, and their relative residuals."""
+    """The result of :func:`eigsh`: k eigenpairs, their residuals and what they cost.
+
+    Eigenvalues ascending (k of them), eigenvectors as columns, the matvecs used, outer
+    iterations, whether all k met the tolerance, and their relative residuals.
+
+    Parameters
+    ----------
+    values : ndarray
+        Eigenvalues θ_i, ascending, shape (k,) (fewer when a method found fewer).
+    vectors : ndarray
+        Eigenvectors as columns, shape (n, k), in the order of ``values``.
+    matvecs : int
+        Products with A (a block of m columns counts m; with ``sigma``, solves with
+        A − σI), the LOBPCG preconditioner's own products included.
+    iterations : int
+        Outer sweeps of "filtered", ARPACK runs (1 or 2) of "filtered-lanczos"; 0 for
+        "arpack" and "lobpcg".
+    converged : bool
+        Whether all k pairs met the tolerance (and, when checked, the inertia count).
+    residuals : ndarray
+        Relative residuals ‖A x_i − θ_i x_i‖ / |θ_i|, shape (k,).
+    method : str
+        The method used: "filtered-chebyshev", "filtered-learned", "filtered-lanczos",
+        "arpack" or "lobpcg", with "-shift-invert" appended when ``sigma`` was given.
+
+    See Also
+    --------
+    eigsh : Computes it.
+    EigNoConvergence : Carries a result that missed the tolerance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data.matrices import poisson2d
+    >>> a = poisson2d(8)
+    >>> result = eigsh(a, k=3)
+    >>> result.method, result.converged, result.values.shape, result.vectors.shape
+    ('filtered-chebyshev', True, (3,), (64, 3))
+    >>> bool(np.all(result.residuals <= 1e-6))
+    True
+    >>> x = result.vectors  # orthonormal; θ_i are A's 3 smallest eigenvalues
+    >>> exact = np.linalg.eigvalsh(a.toarray())[:3]
+    >>> bool(np.allclose(x.T @ x, np.eye(3))), bool(np.allclose(result.values, exact))
+    (True, True)
+    """
 
     values: np.ndarray
     vectors: np.ndarray
@@ -62,9 +105,50 @@ class EigResult:
 
 
 class EigNoConvergence(RuntimeError):
-    """Raised by :func:`eigsh` when some of the k wanted pairs missed the tolerance; like
-    ARPACK's ``ArpackNoConvergence`` it carries the (partial) ``eigenvalues`` and
-    ``eigenvectors``, and the whole :class:`EigResult` as ``result``."""
+    """Raised by :func:`eigsh` when some of the k wanted pairs missed the tolerance.
+
+    Also raised when every residual met it but the inertia count shows that an eigenvalue
+    inside the span of the result was missed (a copy of a multiple eigenvalue). Like ARPACK's
+    ``ArpackNoConvergence`` it carries the (partial) ``eigenvalues`` and ``eigenvectors``, and
+    the whole :class:`EigResult` as ``result`` (with ``converged=False``).
+
+    Parameters
+    ----------
+    message : str
+        What was missed: the pairs above the tolerance with their residuals, or the count.
+    result : EigResult
+        The partial result.
+
+    Attributes
+    ----------
+    result : EigResult
+        The partial result.
+    eigenvalues : ndarray
+        ``result.values``.
+    eigenvectors : ndarray
+        ``result.vectors``.
+
+    See Also
+    --------
+    eigsh : Raises it (``partial=True`` warns and returns the result instead).
+    scipy.sparse.linalg.ArpackNoConvergence : SciPy's counterpart.
+
+    Examples
+    --------
+    One sweep of the filtered iteration cannot reach ``tol=1e-6``:
+
+    >>> from sciml.data.matrices import poisson2d
+    >>> try:
+    ...     eigsh(poisson2d(8), k=3, maxiter=1)
+    ... except EigNoConvergence as err:
+    ...     error = err
+    >>> print(error)
+    eigsh (filtered-chebyshev) did not converge to tol=1e-06 after ... matvecs: 3 of 3 pairs ...
+    >>> error.result.converged, error.eigenvalues.shape, error.eigenvectors.shape
+    (False, (3,), (64, 3))
+    >>> isinstance(error, RuntimeError)
+    True
+    """
 
     def __init__(self, message: str, result: EigResult):
         super().__init__(message)
@@ -346,22 +430,38 @@ def eigsh(
     ----------
     A : sparse matrix, ndarray or LinearOperator
         Symmetric, of shape (n, n).
-    k : int
+    k : int, default 8
         Number of eigenpairs, 1 ≤ k < n.
-    which : {"SA", "LA"}
+    which : {"SA", "LA"}, default "SA"
         Smallest or largest algebraic.
-    method : {"filtered", "filtered-lanczos", "arpack", "lobpcg"}
+    method : {"filtered", "filtered-lanczos", "arpack", "lobpcg"}, default "filtered"
         See above.
-    filter, degree, tol, seed, maxiter, block, probe_steps, M, model_dir
-        Filter kind and degree, relative residual tolerance (in [machine epsilon, 1); tol=0,
-        SciPy's "machine precision", is refused: no residual test can certify it), seed of
-        the random vectors (an integer >= 0), outer iterations (>= 1), block size, probe
-        steps, LOBPCG preconditioner (method "lobpcg" only), folder of retrained models.
+    filter : {"chebyshev", "learned"}, default "chebyshev"
+        Filter kind of "filtered" ("filtered-lanczos" takes "chebyshev" only).
+    degree : int, optional
+        Filter degree (>= 1); default 12 for "filtered" (the learned filter ships at 12 only),
+        2 for "filtered-lanczos".
+    tol : float, default 1e-6
+        Relative residual tolerance, in [machine epsilon, 1); tol=0, SciPy's "machine
+        precision", is refused: no residual test can certify it.
+    seed : int, default 0
+        Seed of the random vectors (an integer >= 0).
+    maxiter : int, default 500
+        Outer iterations (>= 1): sweeps of "filtered", maxiter·n ARPACK iterations, LOBPCG
+        iterations.
+    block : int, optional
+        Block size of "filtered", an integer > k; default k + ⌈k/2⌉ + 2 (at most n is used).
+    probe_steps : int, optional
+        Lanczos steps of the probe (>= 2), default 20.
+    M : LinearOperator, optional
+        LOBPCG preconditioner of shape (n, n) (method "lobpcg" only, not with ``sigma``).
+    model_dir : str or os.PathLike, optional
+        Folder of retrained models for ``filter="learned"`` (default: the shipped ones).
     sigma : float, optional
         Shift of the shift-invert mode (explicit sparse A only).
-    partial : bool
+    partial : bool, default False
         Warn instead of raising when some pair misses ``tol``.
-    count_check : bool
+    count_check : bool, default True
         For an explicit sparse A, check by inertia counts (one sparse LDLᵀ of A − μI per end)
         that no eigenvalue inside the span of the result was missed; ARPACK, LOBPCG and the
         filtered method can all miss copies of a multiple eigenvalue with small residuals.
@@ -382,6 +482,17 @@ def eigsh(
         result comes back with ``converged=False``.
     ValueError
         For bad arguments, a non-symmetric A, or a ``sigma`` at which A − σI is singular.
+    TypeError
+        If A is not a matrix or ``LinearOperator``, or ``degree`` is not an integer.
+    FileNotFoundError
+        If ``model_dir`` does not exist (``filter="learned"``).
+
+    See Also
+    --------
+    EigResult : The result.
+    EigNoConvergence : Raised when the result misses ``tol``.
+    scipy.sparse.linalg.eigsh : ARPACK (method "arpack").
+    scipy.sparse.linalg.lobpcg : LOBPCG (method "lobpcg").
 
     Examples
     --------

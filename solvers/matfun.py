@@ -39,10 +39,47 @@ KRYLOV_MAX_RESTARTS = 20
 
 @dataclass(frozen=True)
 class FunmResult:
-    """f(A)b in ``x``; ``matvecs`` = probe + application (``setup_matvecs`` the probe's part),
+    """The result of :func:`funm`: f(A)b and what computing it cost.
+
+    f(A)b in ``x``; ``matvecs`` = probe + application (``setup_matvecs`` the probe's part),
     ``inner_products`` the global reductions the method needed, ``interval`` the polynomial's
     interval (None for Krylov methods), ``error_estimate`` the estimated relative error (see
-    :func:`funm`)."""
+    :func:`funm`).
+
+    Parameters
+    ----------
+    x : ndarray
+        f(A)b, shaped like ``b``: (n,) or (n, m).
+    matvecs : int
+        Products with A in all (a block of m columns counts m), the probe's included.
+    setup_matvecs : int
+        The probe's part of ``matvecs`` (0 for "lanczos" and "krylov").
+    inner_products : int
+        Global reductions: the probe's 3·steps + 1 for the polynomial methods, 3d + 1 per
+        column for "lanczos"; -1 for "krylov" (SciPy's count is not exposed).
+    method : str
+        The method used.
+    interval : tuple of float or None
+        The interval [a, u] of the polynomial, None for "lanczos" and "krylov".
+    error_estimate : float, default 0.0
+        The estimated relative error (see :func:`funm`).
+
+    See Also
+    --------
+    funm : Computes it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data.matrices import poisson2d
+    >>> a = poisson2d(8)
+    >>> a = a / a.diagonal().max()
+    >>> result = funm(a, np.ones((64, 2)), "exp", degree=10, method="chebyshev")
+    >>> result.x.shape, result.matvecs, result.setup_matvecs, result.inner_products
+    ((64, 2), 40, 20, 61)
+    >>> result.method, bool(result.error_estimate < 1e-6)
+    ('chebyshev', True)
+    """
 
     x: np.ndarray
     matvecs: int
@@ -106,21 +143,21 @@ def funm(
         Shape (n,) or (n, m).
     f : {"inv", "invsqrt", "exp", "step"}
         A⁻¹, A^{-1/2}, exp(−tA), or the spectral projector 1(λ < ``threshold``).
-    degree : int
-        Polynomial degree, or Lanczos steps.
-    method : {"learned", "chebyshev", "measure", "lanczos", "krylov"}
+    degree : int, default 10
+        Polynomial degree, or Lanczos steps (>= 1; "krylov" ignores it).
+    method : {"learned", "chebyshev", "measure", "lanczos", "krylov"}, default "learned"
         See above.
-    t : float
-        Time of ``"exp"``.
+    t : float, default 1.0
+        Time of ``"exp"`` (> 0).
     threshold : float, optional
         Cut of ``"step"`` (required there).
-    seed : int
-        Seed of the probe's start vector.
-    probe_steps : int
-        Lanczos steps of the probe.
+    seed : int, default 0
+        Seed of the probe's start vector (>= 0).
+    probe_steps : int, default 20
+        Lanczos steps of the probe (>= 2).
     model_dir : str or os.PathLike, optional
         Folder of retrained models (default: the shipped ones).
-    rtol : float
+    rtol : float, default 1e-6
         Estimated relative error above which a ``RuntimeWarning`` says the result is inaccurate.
 
     Returns
@@ -133,12 +170,25 @@ def funm(
     ------
     ValueError
         For a nonsymmetric A, an unknown ``f`` or ``method``, a bad ``t``/``threshold``/``rtol``,
-        or a learned model that does not exist at ``degree``.
+        ``seed``, ``degree`` or ``probe_steps``, a ``b`` of the wrong shape or with NaN/Inf, an
+        indefinite A (probe Ritz value <= 0) with "inv", "invsqrt" or "learned", an A that is
+        zero on the probe's Krylov space, or a learned model that does not exist at ``degree``.
+    TypeError
+        If A is not a matrix or ``LinearOperator``, or ``degree`` is not an integer.
+    FileNotFoundError
+        If ``model_dir`` does not exist (method "learned").
 
     Warns
     -----
     RuntimeWarning
         When the estimated relative error exceeds ``rtol`` (names the estimate and remedies).
+
+    See Also
+    --------
+    FunmResult : The result.
+    probe : The spectral probe of the polynomial methods.
+    scipy.sparse.linalg.expm_multiply : exp(A)b by SciPy.
+    scipy.sparse.linalg.funm_multiply_krylov : The "krylov" method.
 
     Examples
     --------
@@ -151,6 +201,21 @@ def funm(
     >>> exact = spla.expm_multiply(-a, b)
     >>> bool(np.linalg.norm(result.x - exact) < 1e-8 * np.linalg.norm(exact)), result.matvecs
     (True, 30)
+
+    The learned degree-10 polynomial and 10 Lanczos steps against the dense exponential:
+
+    >>> import scipy.linalg
+    >>> from sciml.data.matrices import poisson2d
+    >>> a = poisson2d(8)
+    >>> a = a / a.diagonal().max()
+    >>> b = np.ones(64)
+    >>> exact = scipy.linalg.expm(-a.toarray()) @ b
+    >>> net = funm(a, b, "exp", degree=10, method="learned")
+    >>> krylov = funm(a, b, "exp", degree=10, method="lanczos")
+    >>> bool(np.allclose(net.x, exact)), bool(np.allclose(krylov.x, exact))
+    (True, True)
+    >>> net.matvecs, net.inner_products, krylov.matvecs, krylov.inner_products
+    (30, 61, 10, 31)
     """
     operator = check_operator(A)
     n = operator.shape[0]
@@ -301,7 +366,9 @@ def _krylov(method, counter, b, scalar, degree, f, t, threshold) -> tuple[np.nda
         previous = norm_b * lz.q[:, : m - 1] @ _f_of_tridiagonal(lz.tridiagonal[:-1, :-1], scalar)
         norm_x = np.linalg.norm(x)
         change = np.linalg.norm(x - previous)
-        return x, float(change / norm_x) if norm_x > 0 else float(change > 0) * np.inf
+        if norm_x == 0.0:  # f(T) underflowed to 0 (exp of a large t·λ)
+            return x, np.inf if change > 0 else 0.0
+        return x, float(change / norm_x)
     x, exhausted = _restarted_krylov(counter, b, f, t, threshold, KRYLOV_RTOL)
     norm_x = np.linalg.norm(x)
     if exhausted:
@@ -325,17 +392,25 @@ def _f_of_tridiagonal(tridiagonal: np.ndarray, scalar) -> np.ndarray:
 def _restarted_krylov(counter, b, f, t, threshold, rtol) -> tuple[np.ndarray, bool]:
     """SciPy's restarted Krylov f(A)b and whether it used every restart (not converged)."""
     before = counter.matvecs
-    x = spla.funm_multiply_krylov(
-        lambda h: _dense_function(h, f, t, threshold),
-        counter,
-        b,
-        assume_a="hermitian",
-        rtol=rtol,
-        restart_every_m=KRYLOV_RESTART,
-        max_restarts=KRYLOV_MAX_RESTARTS,
-    )
-    restart = min(KRYLOV_RESTART, b.size)
-    cap = restart * min(KRYLOV_MAX_RESTARTS, b.size // restart + 1)
+    if b.size <= KRYLOV_RESTART:  # one cycle of m >= n steps would span the whole space
+        return _dense_function(counter @ np.eye(b.size), f, t, threshold) @ b, False
+    try:
+        x = spla.funm_multiply_krylov(
+            lambda h: _dense_function(h, f, t, threshold),
+            counter,
+            b,
+            assume_a="hermitian",
+            rtol=rtol,
+            restart_every_m=KRYLOV_RESTART,
+            max_restarts=KRYLOV_MAX_RESTARTS,
+        )
+    except IndexError:  # SciPy's breakdown at the first step: Ab = λb (e.g. a 1×1 A)
+        ab = counter @ b
+        lam = float(b @ ab) / float(b @ b)
+        if np.linalg.norm(ab - lam * b) > 1e-12 * np.linalg.norm(ab):
+            raise
+        return _dense_function(np.array([[lam]]), f, t, threshold)[0, 0] * b, False
+    cap = KRYLOV_RESTART * min(KRYLOV_MAX_RESTARTS, b.size // KRYLOV_RESTART + 1)
     return x, counter.matvecs - before >= cap
 
 

@@ -50,12 +50,75 @@ CONTRACTION_VECTORS = 4  # seeded random vectors of the GMRES-path test ‖(I �
 
 
 class PolynomialPreconditioner(spla.LinearOperator):
-    """M X = S p(SAS)(S X). ``matvecs`` counts products with A made by applications (a block of
-    m columns counts m), ``setup_matvecs`` and ``setup_reductions`` those of the setup (probe,
-    Arnoldi for gmres-poly, symmetry test of a ``LinearOperator``); ``method`` is the polynomial
-    used, ``requested_method`` the one asked for (they differ after a fallback, whose reason
-    is ``fallback``, else None); ``polynomial`` has ``evaluate(λ)`` on the scaled spectrum,
-    ``interval`` is the probe's [θ_min, u] (None for Jacobi, which needs no probe)."""
+    """A polynomial preconditioner M X = S p(SAS)(S X) as a SciPy ``LinearOperator``.
+
+    ``matvecs`` counts products with A made by applications (a block of m columns counts m),
+    ``setup_matvecs`` and ``setup_reductions`` those of the setup (probe, Arnoldi for
+    gmres-poly, symmetry test of a ``LinearOperator``); ``method`` is the polynomial used,
+    ``requested_method`` the one asked for (they differ after a fallback, whose reason is
+    ``fallback``, else None); ``polynomial`` has ``evaluate(λ)`` on the scaled spectrum,
+    ``interval`` is the probe's [θ_min, u] (None for Jacobi, which needs no probe).
+    Build it with :func:`polynomial_preconditioner`, which checks the arguments and
+    counts the setup; the constructor takes the parts as they are.
+
+    Parameters
+    ----------
+    operator : CountingOperator
+        The (scaled) operator SAS, wrapped so that products with it are counted.
+    scale : ndarray or None
+        The diagonal of S (shape (n,)), or None for no scaling (S = I).
+    polynomial : object
+        The polynomial p, with ``degree``, ``evaluate(λ)`` and ``apply(operator, X)``.
+    method : str
+        Name of the polynomial used.
+    probe_result : SpectralProbe or None
+        The probe p was fitted to (None for a method that needs none, e.g. Jacobi).
+    setup_matvecs : int
+        Products with A made by the setup.
+    symmetric : bool
+        Whether A is symmetric (then so is M, and ``rmatvec`` applies M).
+    setup_reductions : int, default 0
+        Global reductions made by the setup.
+    requested_method : str or None, default None
+        The method asked for; None means ``method``.
+    fallback : str or None, default None
+        Why ``method`` replaced ``requested_method``, or None.
+
+    Attributes
+    ----------
+    matvecs : int
+        Products with A made by applications of M so far.
+    degree : int
+        Degree d of p: d products with A per column and application.
+    interval : tuple of float or None
+        The probe's (θ_min, u) on the scaled spectrum, or None without a probe.
+    probe : SpectralProbe or None
+        The probe of SAS.
+    setup_matvecs, setup_reductions : int
+        The setup's cost.
+    method, requested_method, fallback : str or None
+        As above.
+
+    See Also
+    --------
+    polynomial_preconditioner : Builds it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data.matrices import poisson2d
+    >>> a = poisson2d(8)
+    >>> m = polynomial_preconditioner(a, 4, "chebyshev")
+    >>> isinstance(m, PolynomialPreconditioner), m.shape, m.degree, m.method
+    (True, (64, 64), 4, 'chebyshev')
+    >>> m.setup_matvecs, m.setup_reductions, m.matvecs  # a 20-step probe
+    (20, 61, 0)
+    >>> y = m @ np.ones((64, 3))  # 4 products per column
+    >>> m.matvecs
+    12
+    >>> float(m.residual_polynomial(np.array([0.0]))[0])  # 1 − λp(λ) at λ = 0
+    1.0
+    """
 
     def __init__(
         self,
@@ -101,6 +164,8 @@ class PolynomialPreconditioner(spla.LinearOperator):
         return 1.0 - lam * self.polynomial.evaluate(lam)
 
     def _matmat(self, x: np.ndarray) -> np.ndarray:
+        if np.iscomplexobj(x):  # M is real: M(u + iv) = Mu + iMv, not M applied to u alone
+            return self._matmat(x.real) + 1j * self._matmat(x.imag)
         if self.scale is None:
             return self.polynomial.apply(self.operator, x)
         s = self.scale[:, None]
@@ -209,24 +274,24 @@ def polynomial_preconditioner(
     ----------
     A : sparse matrix, ndarray or LinearOperator
         Square, real.
-    degree : int or "auto"
+    degree : int or "auto", default 10
         Degree d of p (d products with A per application), or chosen from the probe.
-    method : str
+    method : str, default "learned"
         A registered polynomial method (see above).
-    seed : int
-        Seed of the probe (and of the Arnoldi start of "gmres-poly").
-    solver : {"auto", "cg", "minres", "gmres"}
+    seed : int, default 0
+        Seed of the probe (and of the Arnoldi start of "gmres-poly"), an integer >= 0.
+    solver : {"auto", "cg", "minres", "gmres"}, default "auto"
         The Krylov method M is for.
-    scaling : {"auto", "jacobi", "none"}
+    scaling : {"auto", "jacobi", "none"}, default "auto"
         Symmetric diagonal scaling.
-    probe_steps : int
+    probe_steps : int, default 20
         Lanczos/Arnoldi steps of the spectral probe.
     model_dir : str or os.PathLike, optional
         Folder of retrained models (default: the shipped ones).
+    reduction_cost : float, default 1.0
+        Price of one global reduction in matvecs, for ``degree="auto"`` (>= 0).
     model : str or os.PathLike, optional
         A preconditioning model file of this degree (method "learned").
-    reduction_cost : float
-        Price of one global reduction in matvecs, for ``degree="auto"``.
 
     Returns
     -------
@@ -237,8 +302,15 @@ def polynomial_preconditioner(
     Raises
     ------
     ValueError
-        For an unknown method, solver or scaling, a bad degree, or a matrix the solver
-        cannot take (not symmetric, not positive definite).
+        For an unknown method, solver or scaling, a bad degree, seed or ``reduction_cost``,
+        ``model`` with another method or with ``degree="auto"``, no learned model at
+        ``degree`` (or a ``model`` file that does not exist or does not match it), or a
+        matrix the solver cannot take (not symmetric, not positive definite, no positive
+        spectrum; Jacobi scaling of a ``LinearOperator`` or of a zero diagonal entry).
+    TypeError
+        If A is not a matrix or ``LinearOperator``, or ``degree`` is not an integer or "auto".
+    FileNotFoundError
+        If ``model_dir`` does not exist (method "learned").
 
     Warns
     -----
@@ -246,6 +318,13 @@ def polynomial_preconditioner(
         When the requested polynomial is replaced (``method`` then names the one used,
         ``fallback`` why): for CG/MINRES one not positive on the spectrum, by Chebyshev; for
         GMRES one that does not shrink residuals, by Jacobi or the identity.
+
+    See Also
+    --------
+    PolynomialPreconditioner : The operator returned.
+    probe : The spectral probe p is fitted to.
+    fit_preconditioner : Trains a ``model`` file for a family of matrices.
+    scipy.sparse.linalg.cg : A solver that takes M.
 
     Examples
     --------
@@ -257,6 +336,19 @@ def polynomial_preconditioner(
     >>> x, info = spla.cg(a, b, M=m, rtol=1e-8)
     >>> info, bool(np.linalg.norm(a @ x - b) <= 1e-8 * np.linalg.norm(b)), m.method
     (0, True, 'chebyshev')
+
+    The shipped learned polynomial of degree 10 on HB/nos4 (100 rows, κ ≈ 1.6e3):
+
+    >>> a = load_matrix("HB/nos4")
+    >>> b = np.ones(a.shape[0])
+    >>> m = polynomial_preconditioner(a, 10, "learned", seed=0)
+    >>> def iterations(M=None):
+    ...     count = []
+    ...     x, info = spla.cg(a, b, M=M, rtol=1e-10, callback=count.append)
+    ...     return info, len(count)
+    >>> (info, with_m), (_, without) = iterations(m), iterations()
+    >>> info, m.method, bool(with_m < without / 4), m.matvecs == 10 * with_m
+    (0, 'learned', True, True)
     """
     operator = check_operator(A)
     builder = POLYNOMIAL_METHODS[method]

@@ -74,13 +74,56 @@ def lanczos(a: spla.LinearOperator, v: np.ndarray, steps: int) -> Lanczos:
 
 @dataclass(frozen=True)
 class SpectralProbe:
-    """Result of :func:`probe`. ``ritz`` ascending (real parts for a nonsymmetric A),
-    ``residuals`` the matching Ritz residual norms, ``upper`` = θ_max + r_max + margin term, an
-    upper bound of the spectrum (of its real parts), ``lower`` = θ_min (an overestimate of λ_min
-    for SPD A), ``matvecs`` and ``reductions`` what the probe cost; ``weights`` (symmetric
-    probe) the Gauss quadrature weights (y_1i)² of the Ritz values θ_i for the start vector's
-    spectral measure, Σ_i w_i g(θ_i) ≈ vᵀg(A)v/‖v‖² (exact for polynomials of degree
-    < 2·steps)."""
+    """Result of :func:`probe`: Ritz values, their residuals and a bound of the spectrum.
+
+    ``ritz`` ascending (real parts for a nonsymmetric A), ``residuals`` the matching Ritz
+    residual norms, ``upper`` = θ_max + r_max + margin term, an upper bound of the spectrum (of
+    its real parts), ``lower`` = θ_min (an overestimate of λ_min for SPD A), ``matvecs`` and
+    ``reductions`` what the probe cost; ``weights`` (symmetric probe) the Gauss quadrature
+    weights (y_1i)² of the Ritz values θ_i for the start vector's spectral measure,
+    Σ_i w_i g(θ_i) ≈ vᵀg(A)v/‖v‖² (exact for polynomials of degree < 2·steps).
+
+    Parameters
+    ----------
+    ritz : ndarray
+        Ritz values θ_i, ascending, shape (m,) with m ≤ ``steps`` (fewer after an invariant
+        subspace).
+    residuals : ndarray
+        Ritz residual norms r_i = ‖A Qy_i − θ_i Qy_i‖, shape (m,), in the order of ``ritz``.
+    upper : float
+        Upper bound u = θ_max + r_max + (margin − 1)·max|θ| of the spectrum.
+    lower : float
+        θ_min, the smallest Ritz value.
+    matvecs : int
+        Products with A the probe made.
+    symmetric : bool
+        Whether the probe ran Lanczos (True) or Arnoldi (False).
+    reductions : int, default 0
+        Global reductions the probe made (3·steps + 1).
+    weights : ndarray or None, default None
+        Gauss quadrature weights of the Ritz values, shape (m,), summing to 1 (Lanczos
+        only; None after Arnoldi).
+
+    See Also
+    --------
+    probe : Computes it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data.matrices import poisson2d
+    >>> a = poisson2d(8)
+    >>> result = probe(a, steps=10)
+    >>> result.ritz.shape, result.matvecs, result.reductions, result.symmetric
+    ((10,), 10, 31, True)
+    >>> lam = np.linalg.eigvalsh(a.toarray())
+    >>> bool(lam[0] <= result.lower), bool(lam[-1] <= result.upper)
+    (True, True)
+    >>> round(float(result.weights.sum()), 12)
+    1.0
+    >>> result.features(4).shape  # log10 θ/u and log10 r/u at 4 positions
+    (8,)
+    """
 
     ritz: np.ndarray
     residuals: np.ndarray
@@ -122,9 +165,58 @@ def probe(
     margin: float = 1.05,
     symmetric: bool = True,
 ) -> SpectralProbe:
-    """Ritz values and residual norms from ``steps`` Lanczos (or Arnoldi) steps on a seeded
-    Gaussian start vector; ``steps`` matvecs and 3·steps + 1 global reductions. ``margin``
-    widens the upper bound by (margin − 1)·max|θ|."""
+    """Ritz values and residual norms of A from a few seeded Lanczos (or Arnoldi) steps.
+
+    ``steps`` steps on a seeded Gaussian start vector cost ``steps`` matvecs and 3·steps + 1
+    global reductions (fewer when Lanczos stops on an invariant subspace). ``margin`` widens
+    the upper bound by (margin − 1)·max|θ|: u = θ_max + r_max + (margin − 1)·max|θ|.
+
+    Parameters
+    ----------
+    a : sparse matrix, ndarray or LinearOperator
+        Square operator of shape (n, n); symmetric for ``symmetric=True``.
+    steps : int, default 20
+        Lanczos/Arnoldi steps (at most n are taken), at least 2.
+    seed : int, default 0
+        Seed of the Gaussian start vector.
+    margin : float, default 1.05
+        Safety factor of the upper bound, at least 1.
+    symmetric : bool, default True
+        Lanczos with full reorthogonalisation (True; Ritz values, residuals and quadrature
+        weights) or Arnoldi (False; real parts of the Ritz values, no weights).
+
+    Returns
+    -------
+    SpectralProbe
+        Ritz values ascending, their residual norms, the bounds ``lower`` = θ_min and
+        ``upper`` = u, and the cost in ``matvecs`` and ``reductions``.
+
+    Raises
+    ------
+    ValueError
+        If ``steps`` is not an integer ≥ 2 or ``margin`` is not ≥ 1.
+
+    See Also
+    --------
+    SpectralProbe : The result.
+    polynomial_preconditioner : Fits its polynomial to such a probe.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sciml.data.matrices import poisson2d
+    >>> a = poisson2d(8)
+    >>> result = probe(a, steps=10, seed=0)
+    >>> result.matvecs, result.reductions
+    (10, 31)
+    >>> lam = np.linalg.eigvalsh(a.toarray())  # θ_min ≥ λ_min and u ≥ λ_max
+    >>> bool(lam[0] <= result.lower <= result.upper), bool(lam[-1] <= result.upper)
+    (True, True)
+    >>> probe(a, steps=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: steps must be an integer >= 2, got 1
+    """
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 2:
         raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
     if not margin >= 1.0:

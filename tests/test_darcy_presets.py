@@ -111,7 +111,10 @@ def test_fno_presets_for_burgers_and_navier_stokes_are_valid_parameters():
     "extra, message",
     [
         (["--preset", "nope"], "unknown preset 'nope' for darcy"),
-        (["--preset", "fno-darcy", "--param", "a_low=0"], "'a_low' of darcy must be a positive number"),
+        (
+            ["--preset", "fno-darcy", "--param", "a_low=0"],
+            "'a_low' of darcy must be a positive number",
+        ),
         (["--preset", "fno-darcy", "--param", "grid=faces"], "grid must be 'cells' or 'nodes'"),
         (["--param", "field=smooth"], "field must be 'periodic' or 'cosine'"),
     ],

@@ -32,8 +32,12 @@ def test_ctrl_c_during_a_parallel_search_ends_in_one_true_line(tmp_path, backend
     if backend == "dask":
         pytest.importorskip("dask.distributed")
     code = f"""
-import sys, time
+import signal, sys, time
 from pathlib import Path
+
+# a shell starts background jobs with SIGINT ignored, and Python keeps it so: restore the
+# terminal's behaviour whatever shell runs the suite
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from linalg_discovery.parallel import EvaluationPool
 from sciml.cli import main
 

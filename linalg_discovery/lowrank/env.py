@@ -24,6 +24,7 @@ from linalg_discovery.lowrank.program import OPS, REGISTERS, SECTIONS, Instr, re
 from linalg_discovery.lowrank.task import LowRankTask
 from linalg_discovery.problems import LOG10_KAPPA_MAX, LOG10_SIZE_MAX, SINGULAR_FLOOR
 from linalg_discovery.registration import LOWRANK_ENV_ID, register_env
+from sciml.core.checks import check_integer
 
 ENV_ID = LOWRANK_ENV_ID
 _ALL_REGISTERS = tuple(r for names in REGISTERS.values() for r in names)
@@ -100,6 +101,7 @@ class LowRankEnv(RLAEnv):
         self.stage = table[stage]
         self.render_mode = render_mode
         self.fixed_problem_seed = fixed_problem_seed
+        max_section_length = check_integer(max_section_length, "max_section_length", minimum=0)
         self.max_section_length = max_section_length
         self._actions = [
             Action(section, position, ins)

@@ -58,6 +58,16 @@ def _times_transpose(a: Operand, x: np.ndarray) -> np.ndarray:
     return np.asarray(a.T @ x) if sp.issparse(a) else (x.T @ a).T
 
 
+def _rescaled(w: np.ndarray) -> np.ndarray:
+    """W, or where A·W could under- or overflow (max|W| outside [2⁻¹⁰⁰, 2¹⁰⁰], an A of tiny or
+    huge entries) W times the power of two that brings max|W| into [1/2, 1): exact, and the
+    span of A·W, all that the orthonormalisation keeps, is the same."""
+    peak = float(np.max(np.abs(w))) if w.size else 0.0
+    if peak == 0.0 or 2.0**-100 <= peak <= 2.0**100:
+        return w
+    return np.ldexp(w, -np.frexp(peak)[1])
+
+
 def _check_operand(a: Any) -> Operand:
     """A as a finite real float64 array or CSR matrix, or a real LinearOperator."""
     if isinstance(a, spla.LinearOperator):
@@ -83,33 +93,53 @@ def randomized_svd(
     test_matrix: str = "gaussian",
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-    """Rank-k truncated SVD A ≈ U diag(s) Vt by the randomized SVD (see the module docstring).
+    """Rank-k truncated SVD A ≈ U diag(s) Vt by the randomized SVD.
+
+    Q spans the range of (AAᵀ)^q AΩ for an n×ℓ test matrix Ω, ℓ = k + p; the thin SVD of
+    AᵀQ gives the factors (Halko, Martinsson & Tropp 2011, Alg. 4.4 and 5.1; see the module
+    docstring). It reads A 2q + 2 times and runs no stopping test.
 
     Parameters
     ----------
-    A : (m, n) real array, scipy.sparse matrix or LinearOperator (with ``rmatmat`` or
-        ``rmatvec``), finite; complex ones are refused.
-    k : rank, 1 <= k <= min(m, n).
-    oversampling : p, extra columns of the test matrix (ℓ = min(k + p, min(m, n))).
-    power_iterations : q, passes Q ← orth(A·AᵀQ).
-    test_matrix : ``"gaussian"`` or ``"sparse_sign"`` (4 nonzeros ±1 per row).
-    seed : seed of Ω; the same seed gives the same bytes.
+    A : array_like, scipy.sparse matrix or scipy.sparse.linalg.LinearOperator, shape (m, n)
+        Real, finite, non-empty matrix; a ``LinearOperator`` must have ``rmatmat`` or
+        ``rmatvec`` (products with Aᵀ). Complex ones are refused.
+    k : int
+        Rank, 1 ≤ k ≤ min(m, n).
+    oversampling : int, default 10
+        Extra columns p of the test matrix, ≥ 0 (ℓ = min(k + p, m, n)).
+    power_iterations : int, default 2
+        Power iterations q, passes Q ← orth(A·AᵀQ), ≥ 0.
+    test_matrix : {"gaussian", "sparse_sign"}, default "gaussian"
+        Ω Gaussian, or sparse with 4 nonzeros ±1 per row.
+    seed : int, default 0
+        Seed of Ω, ≥ 0; the same seed gives the same bytes.
 
     Returns
     -------
-    U : (m, k) orthonormal columns.
-    s : (k,) singular value estimates, decreasing.
-    Vt : (k, n) orthonormal rows.
-    info : dict with ``width`` (ℓ), ``power_iterations``, ``test_matrix`` and
-        ``passes_over_A`` (2q + 2).
+    U : ndarray, shape (m, k)
+        Orthonormal columns, approximate left singular vectors.
+    s : ndarray, shape (k,)
+        Singular value estimates, decreasing.
+    Vt : ndarray, shape (k, n)
+        Orthonormal rows, approximate right singular vectors.
+    info : dict
+        ``width`` (ℓ), ``power_iterations`` (q), ``test_matrix`` and ``passes_over_A``
+        (2q + 2).
 
     Raises
     ------
     ValueError
-        For a non-finite or non-2-D A, a rank outside [1, min(m, n)], a negative
+        For a non-finite, empty or non-2-D A, a rank outside [1, min(m, n)], a negative
         oversampling, number of power iterations or seed, or an unknown test matrix.
     TypeError
-        For a complex or non-numeric A, or a LinearOperator without Aᵀ products.
+        For a complex or non-numeric A, or a ``LinearOperator`` without Aᵀ products.
+
+    See Also
+    --------
+    numpy.linalg.svd : The full (deterministic) SVD.
+    scipy.sparse.linalg.svds : Partial SVD by ARPACK, LOBPCG or PROPACK.
+    linalg_discovery.solvers.lstsq : The discovered sketch-and-precondition least squares.
 
     Examples
     --------
@@ -119,6 +149,10 @@ def randomized_svd(
     >>> U, s, Vt, info = randomized_svd(A, 5, seed=1)
     >>> bool(np.allclose(U * s @ Vt, A)), info["passes_over_A"]
     (True, 6)
+    >>> bool(np.allclose(s, np.linalg.svd(A, compute_uv=False)[:5]))
+    True
+    >>> bool(np.allclose(U.T @ U, np.eye(5))), U.shape, Vt.shape
+    (True, (60, 5), (5, 40))
     """
     a = _check_operand(A)
     k = check_rank(k, a.shape, "k")
@@ -141,7 +175,7 @@ def randomized_svd(
             np.asarray(range_finder(a, sparse_sign_test_matrix(n, width, rng)))
         )
     for _ in range(q):
-        q_basis = orthonormalize(_times(a, _times_transpose(a, q_basis)))
+        q_basis = orthonormalize(_times(a, _rescaled(_times_transpose(a, q_basis))))
     w = _times_transpose(a, q_basis)
     w_left, s, zt = np.linalg.svd(w, full_matrices=False)
     u = q_basis @ zt[:k].T

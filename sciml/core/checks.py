@@ -30,6 +30,32 @@ def _is_real(value: object) -> bool:
 def check_integer(value: object, name: str, *, minimum: int | None = None) -> int:
     """``value`` as an ``int``, at least ``minimum`` when given.
 
+    Parameters
+    ----------
+    value : object
+        The value to check: an integral number (Python or NumPy integer); ``bool`` and
+        integral floats such as ``3.0`` are refused.
+    name : str
+        The argument's name, for the message.
+    minimum : int, optional
+        The smallest value accepted (keyword-only); None (the default) sets no bound.
+
+    Returns
+    -------
+    int
+        ``value`` as a plain ``int``.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be an integer[ >= minimum], got <value!r>"`` if ``value`` is not an
+        integer or is below ``minimum``.
+
+    See Also
+    --------
+    check_positive : A number > 0, or an integer ≥ 1.
+    check_nonnegative : A number ≥ 0, or an integer ≥ 0.
+
     Examples
     --------
     >>> check_integer(3, "epochs", minimum=1)
@@ -47,6 +73,31 @@ def check_integer(value: object, name: str, *, minimum: int | None = None) -> in
 
 def check_positive(value: object, name: str, *, integer: bool = False) -> float | int:
     """``value`` as a finite number > 0 (an ``int`` ≥ 1 with ``integer=True``).
+
+    Parameters
+    ----------
+    value : object
+        The value to check: a real number (``bool``, NaN and ±inf are refused).
+    name : str
+        The argument's name, for the message.
+    integer : bool, default False
+        Keyword-only. If True, require an integer ≥ 1 and return an ``int``.
+
+    Returns
+    -------
+    float or int
+        ``value`` as a ``float``, or as an ``int`` with ``integer=True``.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be a positive number, got <value!r>"`` (or ``a positive integer``)
+        if ``value`` is not a finite number > 0 (not an integer ≥ 1 with ``integer=True``).
+
+    See Also
+    --------
+    check_nonnegative : The same with 0 allowed.
+    check_integer : An integer with an optional lower bound.
 
     Examples
     --------
@@ -69,6 +120,31 @@ def check_positive(value: object, name: str, *, integer: bool = False) -> float 
 def check_nonnegative(value: object, name: str, *, integer: bool = False) -> float | int:
     """``value`` as a finite number ≥ 0 (an ``int`` with ``integer=True``).
 
+    Parameters
+    ----------
+    value : object
+        The value to check: a real number (``bool``, NaN and ±inf are refused).
+    name : str
+        The argument's name, for the message.
+    integer : bool, default False
+        Keyword-only. If True, require an integer ≥ 0 and return an ``int``.
+
+    Returns
+    -------
+    float or int
+        ``value`` as a ``float``, or as an ``int`` with ``integer=True``.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be a non-negative number, got <value!r>"`` (or ``a non-negative
+        integer``) if ``value`` is not a finite number ≥ 0 (an integer ≥ 0).
+
+    See Also
+    --------
+    check_positive : The same with 0 refused.
+    check_integer : An integer with an optional lower bound.
+
     Examples
     --------
     >>> check_nonnegative(0, "seed", integer=True)
@@ -86,8 +162,28 @@ def check_nonnegative(value: object, name: str, *, integer: bool = False) -> flo
 def check_probability(value: object, name: str) -> float:
     """``value`` as a float in [0, 1].
 
+    Parameters
+    ----------
+    value : object
+        The value to check: a real number (``bool``, NaN and ±inf are refused).
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    float
+        ``value`` as a ``float``.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be a number in [0, 1], got <value!r>"`` if ``value`` is not a real
+        number in the closed interval [0, 1].
+
     Examples
     --------
+    >>> check_probability(0.25, "dropout")
+    0.25
     >>> check_probability(1.5, "dropout")
     Traceback (most recent call last):
     ...
@@ -100,6 +196,26 @@ def check_probability(value: object, name: str) -> float:
 
 def check_choice(value: Any, name: str, choices: Iterable[T]) -> T:
     """``value`` if it is one of ``choices``.
+
+    Parameters
+    ----------
+    value : Any
+        The value to check (compared with ``==``, as by ``in``).
+    name : str
+        The argument's name, for the message.
+    choices : iterable
+        The accepted values, listed in that order in the message.
+
+    Returns
+    -------
+    object
+        ``value`` itself (not converted).
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be one of <choices>, got <value!r>"`` if ``value`` is not among
+        ``choices``.
 
     Examples
     --------

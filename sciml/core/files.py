@@ -83,6 +83,25 @@ def _running(pid: int) -> bool:
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` atomically; returns the path.
 
+    Parent folders are created; a reader never sees a half-written file (see
+    :func:`atomic_path`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write (replaced if it exists).
+    text : str
+        The content, written in the platform's default encoding.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    See Also
+    --------
+    write_bytes : The same for ``bytes``.
+
     Examples
     --------
     >>> import tempfile
@@ -96,7 +115,30 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; returns the path."""
+    """Write ``data`` to ``path`` atomically; returns the path.
+
+    Parent folders are created; a reader never sees a half-written file (see
+    :func:`atomic_path`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write (replaced if it exists).
+    data : bytes
+        The content.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> write_bytes(Path(tempfile.mkdtemp()) / "blob.bin", b"raw").read_bytes()
+    b'raw'
+    """
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
@@ -104,6 +146,25 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 
 def write_json(path: str | os.PathLike, payload: Any) -> Path:
     """``payload`` as indented JSON with sorted keys, written atomically; returns the path.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write (replaced if it exists; parent folders are created).
+    payload : Any
+        Anything ``json.dumps`` accepts; written with ``indent=2``, sorted keys and a final
+        newline.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    TypeError
+        If ``payload`` holds something JSON cannot represent (raised by ``json.dumps``,
+        before anything is written).
 
     Examples
     --------
@@ -117,7 +178,30 @@ def write_json(path: str | os.PathLike, payload: Any) -> Path:
 
 
 def write_npz(path: str | os.PathLike, arrays: Mapping[str, Any]) -> Path:
-    """NumPy arrays as an uncompressed ``.npz`` archive, written atomically."""
+    """NumPy arrays as an uncompressed ``.npz`` archive, written atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write (replaced if it exists; parent folders are created). Written
+        under exactly this name: unlike ``np.savez``, no ``.npz`` suffix is added.
+    arrays : Mapping[str, array_like]
+        Archive member name → array (``np.savez`` keyword arguments).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> p = write_npz(Path(tempfile.mkdtemp()) / "data.npz", {"x": np.arange(3)})
+    >>> np.load(p)["x"].tolist()
+    [0, 1, 2]
+    """
     import numpy as np
 
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
@@ -126,7 +210,33 @@ def write_npz(path: str | os.PathLike, arrays: Mapping[str, Any]) -> Path:
 
 
 def save_torch(path: str | os.PathLike, payload: Any) -> Path:
-    """``torch.save(payload)`` atomically (checkpoints, models); returns the path."""
+    """``torch.save(payload)`` atomically (checkpoints, models); returns the path.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write (replaced if it exists; parent folders are created).
+    payload : Any
+        What ``torch.save`` accepts: a state dict, a dict of tensors and numbers, ...
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    See Also
+    --------
+    load_torch : Read it back with ``weights_only=True``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import torch
+    >>> p = save_torch(Path(tempfile.mkdtemp()) / "ckpt.pt", {"w": torch.ones(2)})
+    >>> torch.load(p, weights_only=True)["w"].tolist()
+    [1.0, 1.0]
+    """
     import torch
 
     with atomic_path(path) as tmp:

@@ -9,8 +9,30 @@ from typing import Any
 
 
 def lazy_exports(package: str, exports: Mapping[str, str]) -> Callable[[str], Any]:
-    """A module-level ``__getattr__`` for ``package``: attribute ``name`` is
-    ``exports[name]``'s attribute of that name, imported when first asked for.
+    """A module-level ``__getattr__`` that imports a package's exports on first use.
+
+    Attribute ``name`` of ``package`` is the attribute of the same name of the module
+    ``exports[name]``, imported when first asked for (:pep:`562`), so that importing the
+    package imports nothing heavy.
+
+    Parameters
+    ----------
+    package : str
+        The package's name (``__name__``), for the error message.
+    exports : Mapping[str, str]
+        Exported name → dotted name of the module that defines it.
+
+    Returns
+    -------
+    Callable[[str], Any]
+        The ``__getattr__(name)`` to assign at module level. It raises ``AttributeError``
+        (as Python expects of ``__getattr__``) for a name not in ``exports``, and whatever
+        the import raises for a module that cannot be imported.
+
+    Raises
+    ------
+    AttributeError
+        Raised by the returned function, not by this one, for a name not in ``exports``.
 
     Examples
     --------

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import numpy as np
 
 LEGACY_SEED_MAX = 2**32 - 1  # the largest seed of NumPy's global (legacy) generator
+SEED_MAX = 2**64 - 1  # the largest seed torch takes and an HDF5 attribute stores
 
 
 def check_seed(seed: object, name: str = "seed", *, maximum: int | None = None) -> int:
@@ -62,8 +63,26 @@ def check_seed(seed: object, name: str = "seed", *, maximum: int | None = None) 
 
 @contextmanager
 def numpy_global_seed(seed: int) -> Iterator[None]:
-    """Within the block ``np.random`` is seeded with ``seed``; on exit its previous state is
-    restored, so the user's global stream is left as it was.
+    """Seed NumPy's global generator for the block, restoring its previous state on exit.
+
+    Within the block ``np.random`` is seeded with ``seed``; on exit (also on an exception)
+    its previous state is restored, so the user's global stream is left as it was.
+
+    Parameters
+    ----------
+    seed : int
+        The seed, in [0, 2³² − 1] (:data:`LEGACY_SEED_MAX`), as ``np.random.seed`` takes.
+
+    Yields
+    ------
+    None
+        Nothing; the block runs with the seeded global generator.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not an integer in [0, 2³² − 1] (checked by :func:`check_seed` on
+        entering the block).
 
     Examples
     --------

@@ -56,10 +56,49 @@ class OperatorConfig:
     :class:`sciml.operators.spectral_conv.SpectralConv` (correct on odd grids); ``"neuralop"``
     keeps neuraloperator 2.0.0's layer.
 
+    Parameters
+    ----------
+    model : str
+        A registered model name (``"fno"``, ``"tfno"``, ``"uno"``; see
+        :data:`~sciml.operators.registry.OPERATOR_MODELS`).
+    in_channels : int
+        Channels of the input field (≥ 1).
+    out_channels : int
+        Channels of the output field (≥ 1).
+    n_modes : sequence of int
+        Fourier modes kept per spatial axis, 1 to 3 positive entries; stored as a tuple.
+    hidden_channels : int, default 32
+        Width of the Fourier layers (≥ 1).
+    n_layers : int, default 4
+        Number of Fourier layers (≥ 1).
+    lifting_channel_ratio : float, default 2.0
+        Hidden width of the lifting MLP relative to ``hidden_channels`` (> 0).
+    projection_channel_ratio : float, default 2.0
+        Hidden width of the projection MLP relative to ``hidden_channels`` (> 0).
+    positional_embedding : {"grid", None}, default "grid"
+        Append the grid coordinates to the input channels, or not.
+    domain_padding : float or None, default None
+        Fraction of each spatial size padded before the Fourier layers, in [0, 1]; None for
+        no padding.
+    spectral_conv : {"fixed", "neuralop"}, default "fixed"
+        Which spectral convolution the model uses.
+    options : dataclass, Mapping or None, default None
+        The model's own options, as its options dataclass or a mapping of its fields; None
+        for the defaults. Stored resolved (as the dataclass, defaults filled in).
+
+    Attributes
+    ----------
+    n_dims : int
+        Number of spatial dimensions, ``len(n_modes)``.
+
     Raises
     ------
     ValueError
         For an unknown model, a bad shared setting or an option the model does not have.
+
+    See Also
+    --------
+    build_operator : The model a config describes.
 
     Examples
     --------
@@ -144,7 +183,26 @@ class OperatorConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> OperatorConfig:
-        """Build a config from :meth:`to_dict` output; unknown or missing keys raise."""
+        """Build a config from :meth:`to_dict` output; unknown or missing keys raise.
+
+        Parameters
+        ----------
+        d : Mapping[str, Any]
+            The fields by name; ``model``, ``in_channels``, ``out_channels`` and ``n_modes``
+            are required, the others take their defaults.
+
+        Returns
+        -------
+        OperatorConfig
+            The validated config.
+
+        Raises
+        ------
+        TypeError
+            If ``d`` is not a mapping.
+        ValueError
+            For unknown or missing keys, or values the constructor refuses.
+        """
         if not isinstance(d, Mapping):
             raise TypeError(f"d must be a mapping, got {type(d).__name__}")
         fields = {f.name: f for f in dataclasses.fields(cls)}

@@ -81,9 +81,62 @@ def refine(
     truncate: int | None = None,
     form: str = "residual",
 ) -> list[torch.Tensor]:
-    """Iterates [h_1, …, h_steps] from h_0. With ``truncate = m`` gradients flow only through
-    the last m updates of each iterate's history (truncated backpropagation: the iterate is
-    detached every m steps), which bounds memory; None backpropagates through all steps."""
+    """Run the IRNO fixed-point iteration from h_0: [h_1, …, h_steps].
+
+    With ``truncate = m`` gradients flow only through the last m updates of each iterate's
+    history (truncated backpropagation: the iterate is detached every m steps), which bounds
+    memory; None backpropagates through all steps.
+
+    The update is T(h) = h + α·Φθ([x, h]) (``form="residual"``) or
+    T(h) = (1 − α)·h + α·Φθ([x, h]) (``form="relaxed"``), with x and h stacked as channels.
+    A refiner with a ``bind(x)`` method (:class:`~sciml.operators.refiner.ContractiveRefiner`)
+    computes its h-independent part once for all steps.
+
+    Parameters
+    ----------
+    refiner : Callable[[torch.Tensor], torch.Tensor]
+        Φθ, mapping ``[x, h]`` (B, Cx + Ch, ...) to a tensor shaped like h.
+    x : torch.Tensor
+        The input (or context), shape (B, Cx, ...), fixed over the iteration.
+    h0 : torch.Tensor
+        The starting iterate, shape (B, Ch, ...).
+    alpha : float
+        The relaxation α, in (0, 1).
+    steps : int
+        Number of updates (≥ 1).
+    truncate : int or None, default None
+        Detach the iterate every ``truncate`` steps (≥ 1); None keeps the whole graph.
+    form : {"residual", "relaxed"}, default "residual"
+        The update form.
+
+    Returns
+    -------
+    list of torch.Tensor
+        ``[h_1, …, h_steps]``, each shaped like ``h0`` (h_0 itself is not included).
+
+    Raises
+    ------
+    ValueError
+        If ``alpha`` is not a number in (0, 1), ``steps`` or ``truncate`` is not an integer
+        ≥ 1, or ``form`` is unknown.
+
+    See Also
+    --------
+    iterate : The loop itself, for any update map.
+    Refinement : Φθ with its α, K and form as a module.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x, h0 = torch.ones(1, 1, 2, 2), torch.full((1, 1, 2, 2), 8.0)
+    >>> minus_h = lambda xh: -xh[:, 1:]  # Φ([x, h]) = −h: h ← (1 − α) h
+    >>> [float(h.mean()) for h in refine(minus_h, x, h0, alpha=0.5, steps=3)]
+    [4.0, 2.0, 1.0]
+    >>> to_x = lambda xh: xh[:, :1]  # G([x, h]) = x: relaxed iteration towards x
+    >>> hs = refine(to_x, x, h0, alpha=0.5, steps=3, form="relaxed")
+    >>> [float(h.mean()) for h in hs]
+    [4.5, 2.75, 1.875]
+    """
     check_alpha(alpha)
     check_steps(steps)
     check_form(form)
@@ -98,7 +151,44 @@ def iterate(
     steps: int,
     truncate: int | None = None,
 ) -> list[torch.Tensor]:
-    """[h_1, …, h_steps] with h_{k+1} = update(h_k), detached every ``truncate`` steps."""
+    """[h_1, …, h_steps] with h_{k+1} = update(h_k), detached every ``truncate`` steps.
+
+    The iterate is detached before steps 0, m, 2m, … (m = ``truncate``), so h_0 too is
+    detached when ``truncate`` is given. The arguments are not checked (:func:`refine`
+    checks them): ``steps`` ≤ 0 gives an empty list.
+
+    Parameters
+    ----------
+    update : Callable[[torch.Tensor], torch.Tensor]
+        The map h ↦ T(h).
+    h0 : torch.Tensor
+        The starting iterate.
+    steps : int
+        Number of updates.
+    truncate : int or None, default None
+        Detach the iterate every ``truncate`` steps (≥ 1); None keeps the whole graph.
+
+    Returns
+    -------
+    list of torch.Tensor
+        ``[h_1, …, h_steps]`` (h_0 itself is not included).
+
+    See Also
+    --------
+    refine : The IRNO iteration, with checked arguments.
+
+    Examples
+    --------
+    >>> import torch
+    >>> hs = iterate(lambda h: 0.5 * h + 1.0, torch.zeros(1), steps=4)  # fixed point 2
+    >>> [float(h) for h in hs]
+    [1.0, 1.5, 1.75, 1.875]
+    >>> w = torch.ones(1, requires_grad=True)
+    >>> hs = iterate(lambda h: w * h, torch.ones(1), steps=4, truncate=2)
+    >>> hs[-1].backward()  # only the last 2 steps are in the graph: d(w²·h_2)/dw = 2
+    >>> float(w.grad)
+    2.0
+    """
     iterates, h = [], h0
     for k in range(steps):
         if truncate is not None and k % truncate == 0:
@@ -109,9 +199,58 @@ def iterate(
 
 
 class Refinement(nn.Module):
-    """Φθ with its relaxation α, step count K and update ``form``, acting on ``[x, h_0]``
-    stacked as channels (``in_channels`` of x first): ``forward`` returns h_K,
-    :meth:`iterates` every h_k. In the relaxed form the refiner sees the context [x, h_0]."""
+    """The IRNO refinement: Φθ with its relaxation α, step count K and update form.
+
+    It acts on ``[x, h_0]`` stacked as channels (``in_channels`` of x first): ``forward``
+    returns h_K, :meth:`iterates` every h_k. In the relaxed form the refiner sees the context
+    [x, h_0].
+
+    The update is T(h) = h + α·Φθ([x, h]) (``"residual"``) or
+    T(h) = (1 − α)·h + α·G([x, h_0, h]) (``"relaxed"``), iterated K times from h_0 by
+    :func:`refine`. :meth:`set_scales` stores per-channel statistics (buffers, empty until
+    set) that :class:`RefinedOperator` uses to run the iteration on standardised fields.
+
+    Parameters
+    ----------
+    refiner : torch.nn.Module
+        Φθ, from ``(B, C + Ch, ...)`` to ``(B, Ch, ...)``, where C is ``in_channels`` in the
+        residual form and ``in_channels + Ch`` (the context [x, h_0]) in the relaxed one.
+    in_channels : int
+        Channels of x (≥ 1); the remaining channels of the ``forward`` input are h_0.
+    alpha : float, default 0.2
+        The relaxation α, in (0, 1).
+    steps : int, default 6
+        K, the number of updates (≥ 1).
+    truncate : int or None, default None
+        Truncated backpropagation: detach the iterate every ``truncate`` steps (≥ 1).
+    form : {"residual", "relaxed"}, default "residual"
+        The update form; "relaxed" for
+        :class:`~sciml.operators.refiner.ContractiveRefiner`.
+
+    Raises
+    ------
+    ValueError
+        If ``form`` is unknown, ``in_channels`` is not a positive integer, ``alpha`` is not
+        in (0, 1), or ``steps`` or ``truncate`` is not an integer ≥ 1.
+
+    See Also
+    --------
+    RefinedOperator : A frozen base operator followed by a refinement.
+    sciml.operators.RefinerConfig : Builds Φθ and names its form.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sciml.operators import UNetRefiner
+    >>> _ = torch.manual_seed(0)
+    >>> phi = UNetRefiner(in_channels=1, out_channels=1, width=4, depth=1)
+    >>> refinement = Refinement(phi, in_channels=1, alpha=0.2, steps=3)
+    >>> xh = torch.randn(2, 2, 8, 8)  # [x, h_0]
+    >>> refinement(xh).shape
+    torch.Size([2, 1, 8, 8])
+    >>> len(refinement.iterates(xh[:, :1], xh[:, 1:]))
+    3
+    """
 
     def __init__(
         self,
@@ -181,7 +320,42 @@ class Refinement(nn.Module):
 
 
 class RefinedOperator(nn.Module):
-    """Base operator (frozen, no gradients) followed by a :class:`Refinement`."""
+    """Base operator (frozen, no gradients) followed by a :class:`Refinement`.
+
+    ``forward(x)`` is h_K: h_0 = base(x) (computed without gradients), then the refinement's
+    K steps on the standardised fields (the statistics of :meth:`Refinement.set_scales`, if
+    set), mapped back to physical units. The base stays in eval mode whatever
+    :meth:`train` sets.
+
+    Parameters
+    ----------
+    base : torch.nn.Module
+        The trained base operator, ``(B, Cx, ...)`` → ``(B, Ch, ...)``. It is modified in
+        place: put in eval mode and its parameters' ``requires_grad`` switched off.
+    refinement : Refinement
+        The refinement, its ``in_channels`` equal to Cx.
+
+    See Also
+    --------
+    Refinement : The iteration on its own.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sciml.operators import UNetRefiner, count_parameters
+    >>> _ = torch.manual_seed(0)
+    >>> base = torch.nn.Conv2d(1, 1, 1)  # stands for a trained operator
+    >>> refinement = Refinement(UNetRefiner(1, 1, width=4, depth=1), in_channels=1, steps=3)
+    >>> model = RefinedOperator(base, refinement)
+    >>> x = torch.randn(2, 1, 8, 8)
+    >>> model(x).shape
+    torch.Size([2, 1, 8, 8])
+    >>> hs = model.iterates(x)  # [h_0, h_1, h_2, h_3]
+    >>> len(hs), bool(torch.equal(hs[0], base(x)))
+    (4, True)
+    >>> count_parameters(model) == count_parameters(refinement)  # the base is frozen
+    True
+    """
 
     def __init__(self, base: nn.Module, refinement: Refinement) -> None:
         super().__init__()

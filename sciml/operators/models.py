@@ -44,7 +44,35 @@ def build_operator(config: OperatorConfig) -> torch.nn.Module:
 
 
 def count_parameters(model: torch.nn.Module, trainable_only: bool = True) -> int:
-    """Number of real scalars in the model's parameters (a complex entry counts twice)."""
+    """Number of real scalars in the model's parameters (a complex entry counts twice).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+    trainable_only : bool, default True
+        Count only parameters with ``requires_grad`` (a frozen base operator is left out).
+
+    Returns
+    -------
+    int
+        Σ numel over the parameters, complex ones counted twice (real and imaginary part).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a ``torch.nn.Module``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sciml.operators import SpectralConv
+    >>> count_parameters(SpectralConv(2, 3, n_modes=(4, 4)))  # 2·3·4·3 complex weights + 3 biases
+    147
+    >>> layer = torch.nn.Linear(2, 2).requires_grad_(False)
+    >>> count_parameters(layer), count_parameters(layer, trainable_only=False)
+    (0, 6)
+    """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return sum(

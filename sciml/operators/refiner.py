@@ -64,6 +64,47 @@ class UNetRefiner(nn.Module):
     Widths ``width·2^l`` for levels l < depth and a ``width·2^depth`` bottleneck; skip
     connections are concatenated. The 1×1 output convolution is Xavier-initialised with
     gain ``output_gain`` and zero bias. ``input_channels`` overrides the input channel count.
+
+    Each level is two (circular 3×3 convolution → per-pixel LayerNorm → GELU) layers; max-pool
+    halves the grid on the way down, bilinear interpolation doubles it on the way up. The
+    grid must be 2-D and divisible by 2^depth.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of x (≥ 1).
+    out_channels : int
+        Channels of h and of the output (≥ 1).
+    width : int, default 16
+        Channels of the first level (≥ 1), doubled at each level down.
+    depth : int, default 4
+        Number of pooling levels (≥ 1).
+    output_gain : float, default 0.1
+        Xavier gain of the output layer: small, so the iteration starts near the identity.
+    input_channels : int or None, default None
+        Input channels, when not ``in_channels + out_channels``.
+
+    Raises
+    ------
+    ValueError
+        If ``in_channels``, ``out_channels``, ``width`` or ``depth`` is not a positive
+        integer; in ``forward``, for a grid that is not 2-D or not divisible by 2^depth.
+
+    See Also
+    --------
+    ContractiveRefiner : A refiner whose update is a contraction.
+    RefinerConfig : Builds either.
+
+    Examples
+    --------
+    >>> import torch
+    >>> phi = UNetRefiner(in_channels=1, out_channels=2, width=4, depth=2)
+    >>> phi(torch.zeros(3, 1 + 2, 8, 8)).shape
+    torch.Size([3, 2, 8, 8])
+    >>> phi(torch.zeros(3, 3, 6, 6))
+    Traceback (most recent call last):
+    ...
+    ValueError: the U-Net refiner of depth 2 needs a 2-D grid divisible by 4, got (6, 6); ...
     """
 
     def __init__(
@@ -170,12 +211,62 @@ class LipschitzConv2d(nn.Module):
 
 
 class ContractiveRefiner(nn.Module):
-    """G([c, h]) = h_0 + A(c) + L·W₂ ReLU(W₁h + V(c)), (B, context + out, H, W) →
+    """Refiner with an L-Lipschitz h-path, for a contractive relaxed update.
+
+    G([c, h]) = h_0 + A(c) + L·W₂ ReLU(W₁h + V(c)), (B, context + out, H, W) →
     (B, out, H, W), where c = [x, h_0] (``context_channels``, h_0 last).
 
     A and V come from one U-Net on c; W₁, W₂ are :class:`LipschitzConv2d`, so h ↦ G is
     L-Lipschitz (``lipschitz`` < 1) for every c; with A ≈ 0 the fixed point is near h_0.
     A's output layer and W₂ are scaled down by ``output_gain`` as in :class:`UNetRefiner`.
+
+    In the relaxed update T(h) = (1 − α)·h + α·G([c, h]) this makes T a contraction with
+    factor ≤ 1 − α(1 − L), so the iteration has a unique fixed point for each input.
+    :meth:`bind` computes A(c), V(c) once for all steps.
+
+    Parameters
+    ----------
+    context_channels : int
+        Channels of c = [x, h_0], h_0's ``out_channels`` last.
+    out_channels : int
+        Channels of h and of the output.
+    width : int, default 16
+        Width of the U-Net's first level and hidden channels of the h-path.
+    depth : int, default 4
+        Pooling levels of the U-Net; the grid must be divisible by 2^depth.
+    output_gain : float, default 0.1
+        Scale of A's output layer and of W₂ at initialisation.
+    lipschitz : float, default 0.5
+        L, the Lipschitz constant of h ↦ G, in [0, 1).
+
+    Raises
+    ------
+    ValueError
+        If ``lipschitz`` is not a number in [0, 1), or (from the U-Net)
+        ``context_channels``, ``width`` or ``depth`` is not a positive integer; in
+        ``forward``, for a grid that is not 2-D or not divisible by 2^depth.
+        ``out_channels`` and ``context_channels > out_channels`` are not checked here.
+
+    See Also
+    --------
+    UNetRefiner : The refiner of the residual update.
+    sciml.operators.Refinement : Runs the update with ``form="relaxed"``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> g = ContractiveRefiner(context_channels=2, out_channels=1, width=4, depth=1)
+    >>> z = torch.randn(3, 2 + 1, 8, 8)  # [x, h_0, h]
+    >>> g(z).shape
+    torch.Size([3, 1, 8, 8])
+
+    h ↦ G([c, h]) is L-Lipschitz (L = 0.5):
+
+    >>> g_c = g.bind(z[:, :2])
+    >>> h1, h2 = torch.randn(3, 1, 8, 8), torch.randn(3, 1, 8, 8)
+    >>> bool((g_c(h1) - g_c(h2)).norm() <= 0.5 * (h1 - h2).norm())
+    True
     """
 
     def __init__(
@@ -230,10 +321,64 @@ class ContractiveRefiner(nn.Module):
 
 @dataclass(frozen=True)
 class RefinerConfig:
-    """Which Φθ to build: ``kind`` "unet" (``width``, ``depth``), "operator" (``n_modes``,
+    """Settings of an IRNO refiner Φθ: which network, its size and the relaxation α.
+
+    Which Φθ to build: ``kind`` "unet" (``width``, ``depth``), "operator" (``n_modes``,
     ``hidden_channels``) or "contractive" (``width``, ``depth``, ``lipschitz``; the relaxed
     update, a contraction with factor ≤ 1 − α(1 − L)); ``alpha`` ∈ (0, 1) is the relaxation
-    of the fixed-point update."""
+    of the fixed-point update.
+
+    Parameters
+    ----------
+    kind : {"unet", "operator", "contractive"}, default "unet"
+        :class:`UNetRefiner`, a neuraloperator FNO (any resolution) or
+        :class:`ContractiveRefiner`.
+    alpha : float, default 0.2
+        The relaxation α, in (0, 1).
+    width : int, default 16
+        U-Net width ("unet", "contractive").
+    depth : int, default 4
+        U-Net pooling levels ("unet", "contractive").
+    n_modes : tuple of int, default (16, 16)
+        Fourier modes per axis ("operator").
+    hidden_channels : int, default 32
+        FNO width ("operator").
+    output_gain : float, default 0.1
+        Initial scale of the output layer.
+    lipschitz : float, default 0.5
+        L of the contractive refiner, in [0, 1) (checked for every kind).
+
+    Attributes
+    ----------
+    form : str
+        The update form the refiner is built for: "relaxed" for "contractive", else
+        "residual".
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is unknown, ``alpha`` is not in (0, 1) or ``lipschitz`` not in [0, 1).
+        ``width``, ``depth``, ``n_modes`` and ``hidden_channels`` are checked by
+        :meth:`build`.
+    TypeError
+        If ``lipschitz`` cannot be compared with numbers (a string, None).
+
+    See Also
+    --------
+    sciml.operators.Refinement : Uses the refiner with ``alpha`` and ``form``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> config = RefinerConfig(kind="contractive", alpha=0.2, width=4, depth=1, lipschitz=0.5)
+    >>> config.form, round(config.contraction_bound(), 6)
+    ('relaxed', 0.9)
+    >>> phi = config.build(in_channels=1, out_channels=1)
+    >>> type(phi).__name__, phi(torch.zeros(2, 1 + 1 + 1, 8, 8)).shape
+    ('ContractiveRefiner', torch.Size([2, 1, 8, 8]))
+    >>> RefinerConfig(kind="unet").contraction_bound() is None
+    True
+    """
 
     kind: str = "unet"
     alpha: float = 0.2
@@ -259,14 +404,40 @@ class RefinerConfig:
         return "relaxed" if self.kind == "contractive" else "residual"
 
     def contraction_bound(self) -> float | None:
-        """1 − α(1 − L) for the contractive refiner, None for the others (no guarantee)."""
+        """1 − α(1 − L) for the contractive refiner, None for the others (no guarantee).
+
+        Returns
+        -------
+        float or None
+            The Lipschitz bound of the update T, or None.
+        """
         if self.kind != "contractive":
             return None
         return 1 - self.alpha * (1 - self.lipschitz)
 
     def build(self, in_channels: int, out_channels: int) -> nn.Module:
         """Φθ for ``in_channels`` of x and ``out_channels`` of h (the contractive refiner's
-        context is [x, h_0], in_channels + out_channels)."""
+        context is [x, h_0], in_channels + out_channels).
+
+        Parameters
+        ----------
+        in_channels : int
+            Channels of x.
+        out_channels : int
+            Channels of h.
+
+        Returns
+        -------
+        torch.nn.Module
+            The untrained refiner, from ``in_channels + out_channels`` channels
+            (``in_channels + 2·out_channels`` for "contractive") to ``out_channels``.
+
+        Raises
+        ------
+        ValueError
+            If a channel count or a setting of the chosen kind is refused by its
+            constructor.
+        """
         if self.kind == "contractive":
             return ContractiveRefiner(
                 in_channels + out_channels,

@@ -22,7 +22,32 @@ class OperatorModel:
     ``options`` is a frozen dataclass of the settings only this model has (its fields have
     defaults; ``options.resolve(config)`` checks them and fills the defaults that depend on
     the shared settings); ``build(config)`` returns the ``torch.nn.Module`` mapping
-    (B, in_channels, *grid) to (B, out_channels, *grid)."""
+    ``(B, in_channels, *grid)`` to ``(B, out_channels, *grid)``.
+
+    Parameters
+    ----------
+    options : type
+        The model's options dataclass (frozen, every field with a default, a
+        ``resolve(config)`` method returning the checked options).
+    build : Callable[[OperatorConfig], torch.nn.Module]
+        Builds the untrained model from a validated config.
+
+    See Also
+    --------
+    OperatorConfig : Shared settings and ``options``.
+    build_operator : ``OPERATOR_MODELS[config.model].build(config)``, type-checked.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sciml.operators import OperatorConfig
+    >>> entry = OPERATOR_MODELS["tfno"]
+    >>> entry.options()
+    TFNOOptions(rank=0.1)
+    >>> config = OperatorConfig("tfno", 1, 1, (4, 4), hidden_channels=4, n_layers=1)
+    >>> entry.build(config)(torch.zeros(2, 1, 8, 8)).shape
+    torch.Size([2, 1, 8, 8])
+    """
 
     options: type
     build: Callable[[OperatorConfig], torch.nn.Module]

@@ -58,6 +58,84 @@ class SpectralConv(_NeuralopSpectralConv):
     0..M//2 along the last axis of real data). The output grid may differ from the input grid
     (``output_shape`` or ``resolution_scaling_factor``): frequencies are placed by value, so a
     band-limited input gives samples of the same band-limited output at any size.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input.
+    out_channels : int
+        Channels of the output.
+    n_modes : sequence of int
+        Modes M kept per spatial axis (its length is the number of spatial dims).
+    complex_data : bool, default False
+        Complex fields in space (full FFT on every axis) instead of real ones (rFFT on the
+        last axis).
+    max_n_modes : sequence of int or None, default None
+        Modes the weights are sized for, the most ``n_modes`` may later be set to; None:
+        ``n_modes``.
+    bias : bool, default True
+        Add a learned per-channel bias b.
+    separable : bool, default False
+        Channel-wise (diagonal) weights instead of full ``in × out`` matrices per mode;
+        needs ``in_channels == out_channels``.
+    resolution_scaling_factor : float, sequence of float or None, default None
+        Output grid size = round(input size × factor) per axis, when no ``output_shape`` is
+        given to :meth:`forward`.
+    fno_block_precision : {"full", "half", "mixed"}, default "full"
+        Precision of the FFT and the spectral product.
+    rank : float, default 0.5
+        Rank of the factorised weight (ignored without ``factorization``).
+    factorization : {None, "tucker", "cp", "tt", "dense"}, default None
+        Learn the weight tensor in this factorised form (tensorly-torch); None for a dense
+        complex tensor.
+    implementation : {"reconstructed", "factorized"}, default "reconstructed"
+        With a factorisation: rebuild the full weight, or contract with the factors.
+    fixed_rank_modes : bool, default False
+        With a factorisation: leave the first mode unfactorised.
+    decomposition_kwargs : dict or None, default None
+        Extra arguments of the tensor factorisation.
+    init_std : float or "auto", default "auto"
+        Standard deviation of the initial weights and bias; "auto" is
+        √(2 / (in_channels + out_channels)).
+    fft_norm : str, default "forward"
+        ``norm`` of ``torch.fft``; with "forward" the Fourier coefficients, and hence the
+        layer, do not depend on the grid size.
+    device : torch.device or str or None, default None
+        Device of the parameters.
+
+    Raises
+    ------
+    ValueError
+        From the constructor, for ``separable=True`` with ``in_channels != out_channels``;
+        from :meth:`forward`, for an input or ``output_shape`` whose number of spatial dims
+        is not ``len(n_modes)``.
+
+    See Also
+    --------
+    build_operator : Models built with this layer (``spectral_conv="fixed"``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> conv = SpectralConv(2, 3, n_modes=(4, 4))
+    >>> conv(torch.randn(5, 2, 8, 8)).shape
+    torch.Size([5, 3, 8, 8])
+    >>> conv(torch.randn(5, 2, 9, 9)).shape  # odd grids too
+    torch.Size([5, 3, 9, 9])
+    >>> conv(torch.randn(5, 2, 8, 8), output_shape=(16, 16)).shape
+    torch.Size([5, 3, 16, 16])
+
+    A band-limited input sampled on 8×8 and on 16×16 gives the same output function:
+
+    >>> def sample(n):
+    ...     s = torch.arange(n) / n
+    ...     x, y = torch.meshgrid(s, s, indexing="ij")
+    ...     u = torch.cos(2 * torch.pi * x) + torch.sin(2 * torch.pi * y)
+    ...     return torch.stack([u, torch.ones_like(u)]).unsqueeze(0)
+    >>> coarse, fine = conv(sample(8), output_shape=(16, 16)), conv(sample(16))
+    >>> bool(torch.allclose(coarse, fine, atol=1e-5))
+    True
     """
 
     def forward(

@@ -43,6 +43,52 @@ def init_from_env(backend: str | None = None) -> DistInfo:
 
     ``backend=None`` picks NCCL with one GPU per local rank when CUDA is available, else gloo
     on the CPU.
+
+    Parameters
+    ----------
+    backend : {"nccl", "gloo"}, optional
+        The process group's backend; NCCL puts this rank on GPU ``LOCAL_RANK``.
+
+    Returns
+    -------
+    DistInfo
+        ``rank``, ``world_size``, ``local_rank`` and the ``device`` this rank computes on.
+
+    Raises
+    ------
+    RuntimeError
+        If any of ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR``, ``MASTER_PORT``
+        is unset (not launched by ``torchrun``).
+    ValueError
+        For another ``backend``.
+
+    See Also
+    --------
+    cleanup : Leave the process group.
+
+    Examples
+    --------
+    >>> init_from_env()  # a plain process: no torchrun environment
+    Traceback (most recent call last):
+    ...
+    RuntimeError: distributed training needs the torchrun environment (RANK, ...
+
+    A group of one process, with the variables ``torchrun`` would set:
+
+    >>> import socket
+    >>> from unittest import mock
+    >>> with socket.socket() as s:  # a free port for the rendezvous
+    ...     s.bind(("127.0.0.1", 0))
+    ...     port = s.getsockname()[1]
+    >>> env = {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0",
+    ...        "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+    >>> with mock.patch.dict(os.environ, env):
+    ...     info = init_from_env("gloo")
+    >>> info
+    DistInfo(rank=0, world_size=1, local_rank=0, device=device(type='cpu'))
+    >>> is_distributed(), world_size()
+    (True, 1)
+    >>> cleanup()
     """
     missing = [v for v in ENV_VARS if v not in os.environ]
     if missing:
@@ -94,7 +140,46 @@ def cleanup() -> None:
 
 
 def wrap_model(model: nn.Module, device: torch.device | str) -> nn.Module:
-    """``model`` on ``device`` inside :class:`DistributedDataParallel` (rank 0's weights win)."""
+    """``model`` on ``device`` inside :class:`DistributedDataParallel` (rank 0's weights win).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; it is moved to ``device``.
+    device : torch.device or str
+        This rank's device (``"cpu"`` with gloo, ``"cuda:LOCAL_RANK"`` with NCCL).
+
+    Returns
+    -------
+    torch.nn.Module
+        The DDP wrapper; :func:`unwrap` gives ``model`` back.
+
+    Raises
+    ------
+    RuntimeError
+        From DDP, if no process group is initialised (:func:`init_from_env`).
+
+    Examples
+    --------
+    In a group of one process (see :func:`init_from_env`):
+
+    >>> import socket
+    >>> from unittest import mock
+    >>> with socket.socket() as s:
+    ...     s.bind(("127.0.0.1", 0))
+    ...     port = s.getsockname()[1]
+    >>> env = {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0",
+    ...        "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+    >>> with mock.patch.dict(os.environ, env):
+    ...     _ = init_from_env("gloo")
+    >>> linear = nn.Linear(2, 1)
+    >>> net = wrap_model(linear, "cpu")
+    >>> type(net).__name__, unwrap(net) is linear
+    ('DistributedDataParallel', True)
+    >>> tuple(net(torch.zeros(3, 2)).shape)
+    (3, 1)
+    >>> cleanup()
+    """
     device = torch.device(device)
     model = to_device(model, device)
     ids = [device.index] if device.type == "cuda" else None
@@ -137,7 +222,39 @@ def check_shardable(n_batches: int, world_size: int) -> None:
 
 
 def shard_batches(batches: Sequence[T], rank: int, world_size: int) -> list[T]:
-    """Rank ``rank``'s share: ``batches[rank:n:world_size]`` with n = ⌊len/W⌋·W."""
+    """Rank ``rank``'s share: ``batches[rank:n:world_size]`` with n = ⌊len/W⌋·W.
+
+    The last ``len % W`` batches are dropped, so that every rank takes the same number of
+    optimiser steps (DDP synchronises each one).
+
+    Parameters
+    ----------
+    batches : sequence
+        This epoch's batches, in the same order on every rank.
+    rank : int
+        This rank, in ``[0, world_size)``.
+    world_size : int
+        W, the number of ranks.
+
+    Returns
+    -------
+    list
+        ``⌊len(batches)/W⌋`` batches.
+
+    Raises
+    ------
+    ValueError
+        If ``rank`` is outside ``[0, world_size)``, or there are fewer batches than ranks.
+
+    Examples
+    --------
+    >>> [shard_batches(list("abcdefg"), r, 3) for r in range(3)]
+    [['a', 'd'], ['b', 'e'], ['c', 'f']]
+    >>> shard_batches(list("ab"), 3, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: rank must be in [0, 3), got 3
+    """
     if not 0 <= rank < world_size:
         raise ValueError(f"rank must be in [0, {world_size}), got {rank}")
     check_shardable(len(batches), world_size)

@@ -115,6 +115,58 @@ class MultiResolutionBatches:
     ``resolutions[assign_resolutions(len(indices), mix, seed)[i]]``, viewed with ``method``.
     The batches are fixed once; :meth:`epoch` returns them all in an order drawn from
     (seed, epoch), independent of earlier epochs. ``mix=(1,)`` is single-resolution training.
+
+    Parameters
+    ----------
+    dataset : FieldDataset
+        The samples, on a grid every resolution can be viewed from.
+    resolutions : sequence of int
+        Distinct grid sizes r_0 … r_{K-1}.
+    mix : sequence of float
+        Ratios m_k ≥ 0 summing to 1, one per resolution.
+    batch_size : int
+        Samples per batch (a resolution's last batch may be short).
+    seed : int
+        Seeds the assignment of samples to resolutions and every epoch's order.
+    method : {"stride", "spectral"}, default "stride"
+        How coarser views are made.
+    indices : sequence of int, optional
+        The training samples (distinct); default: all.
+
+    Attributes
+    ----------
+    indices : dict of int to ndarray
+        The samples used at each resolution.
+    samples_per_resolution : dict of int to int
+        n_k per resolution.
+    cost_points_per_sample : float
+        Σ_k n_k·r_k^d / N.
+
+    Raises
+    ------
+    ValueError
+        For resolutions that are not distinct positive integers or that ``dataset`` cannot
+        be viewed at, a ``mix`` that is not a ratio vector of one entry per resolution, a
+        non-positive ``batch_size``, or ``indices`` out of range, repeated or empty.
+    TypeError
+        If ``mix`` is not a sequence of numbers.
+
+    See Also
+    --------
+    IncrementalBatches : The coarse-to-fine curriculum.
+
+    Examples
+    --------
+    >>> from sciml.data.pde.dataset import ArrayPairs, FieldDataset
+    >>> x = np.zeros((6, 1, 16))  # 6 samples (N, C, X)
+    >>> data = FieldDataset(ArrayPairs(x, x), spatial_dims=1, native_resolution=16)
+    >>> batches = MultiResolutionBatches(data, (4, 8, 16), (0.5, 0.25, 0.25), 2, seed=0)
+    >>> batches.samples_per_resolution, len(batches)
+    ({4: 3, 8: 2, 16: 1}, 4)
+    >>> round(batches.cost_points_per_sample, 2)  # (3·4 + 2·8 + 1·16) / 6
+    7.33
+    >>> [tuple(x.shape) for x, y in batches.epoch(0)]
+    [(2, 1, 8), (2, 1, 4), (1, 1, 4), (1, 1, 16)]
     """
 
     def __init__(
@@ -171,6 +223,56 @@ class IncrementalBatches:
     Stage s lasts ``epochs_per_stage`` epochs (an int for all stages, or one int per stage);
     epochs after the schedule stay at the last (finest) stage. Each epoch reshuffles the
     samples with a generator seeded by (seed, epoch) and cuts them into batches.
+
+    Parameters
+    ----------
+    dataset : FieldDataset
+        The samples, on a grid every resolution can be viewed from.
+    resolutions : sequence of int
+        Distinct grid sizes, coarse to fine: one stage each.
+    epochs_per_stage : int or sequence of int
+        Epochs of every stage, or of each (positive).
+    batch_size : int
+        Samples per batch (the last batch may be short).
+    seed : int
+        Seeds every epoch's order.
+    method : {"stride", "spectral"}, default "stride"
+        How coarser views are made.
+    indices : sequence of int, optional
+        The training samples (distinct); default: all.
+
+    Attributes
+    ----------
+    schedule : tuple of int
+        Epochs per stage.
+    total_epochs : int
+        Their sum.
+    cost_points_per_sample : float
+        Σ_s E_s·r_s^d / Σ_s E_s.
+
+    Raises
+    ------
+    ValueError
+        For resolutions that are not distinct positive integers running coarse to fine or
+        that ``dataset`` cannot be viewed at, ``epochs_per_stage`` that is not one positive
+        integer or one per stage, a non-positive ``batch_size``, or ``indices`` out of
+        range, repeated or empty.
+
+    See Also
+    --------
+    MultiResolutionBatches : The mixture protocol.
+
+    Examples
+    --------
+    >>> from sciml.data.pde.dataset import ArrayPairs, FieldDataset
+    >>> x = np.zeros((6, 1, 16))  # 6 samples (N, C, X)
+    >>> data = FieldDataset(ArrayPairs(x, x), spatial_dims=1, native_resolution=16)
+    >>> batches = IncrementalBatches(data, (4, 16), epochs_per_stage=(1, 2), batch_size=4,
+    ...                              seed=0)
+    >>> [batches.resolution(epoch) for epoch in range(4)], batches.cost_points_per_sample
+    ([4, 16, 16, 16], 12.0)
+    >>> [tuple(x.shape) for x, y in batches.epoch(0)]
+    [(4, 1, 4), (2, 1, 4)]
     """
 
     def __init__(

@@ -18,7 +18,7 @@ import torch
 from sciml.core.checks import check_integer, check_nonnegative, check_positive
 from sciml.core.constants import CHECKPOINT_FILE
 from sciml.core.files import write_json
-from sciml.data.pde.dataset import ArrayPairs, FieldDataset
+from sciml.data.pde.dataset import ArrayPairs, FieldDataset, sample_digests
 from sciml.diagnostics.bands import band_ratios
 from sciml.diagnostics.contraction import contraction_factor
 from sciml.diagnostics.irno_plots import plot_refinement
@@ -58,7 +58,61 @@ class RefineSpec:
     ``fixed_point_weight`` (ramped up over ``warmup_epochs``); ``truncate`` bounds the
     backpropagation to that many steps. ``contraction_weight`` > 0 adds
     :func:`~sciml.training.irno_loss.contraction_penalty` at h_0 (pushes the local
-    contraction factor below ``q_max``; measured, not guaranteed)."""
+    contraction factor below ``q_max``; measured, not guaranteed).
+
+    Parameters
+    ----------
+    base_run : str
+        The folder of the trained base run (:func:`~sciml.training.run.train_run`).
+    data : str, optional
+        A data file of the base's equation to refine on (default: the base run's data),
+        split as the base run splits its data.
+    steps : int, default 6
+        K, unrolled refinement steps in training (>= 1).
+    extra_steps : int, default 6
+        E, further steps at evaluation (>= 0).
+    refiner : RefinerConfig, default RefinerConfig()
+        The refiner Φθ and the relaxation α.
+    truncate : int, optional
+        Detach the iterate every ``truncate`` steps, so that gradients run through at most
+        that many (1 ≤ truncate ≤ steps); None (default) keeps the whole graph.
+    spectral_weight : float, default 1.0
+        β_s, weight of the spectral loss (>= 0).
+    fixed_point_weight : float, default 0.01
+        β_fp, weight of the fixed-point loss (>= 0).
+    warmup_epochs : int, default 5
+        Epochs over which β_fp ramps up (>= 0; 0: no ramp).
+    batch_size : int, default 16
+        Samples per training batch.
+    contraction_weight : float, default 0.0
+        Weight of the contraction penalty (>= 0; 0: none).
+    q_max : float, default 0.9
+        The contraction factor the penalty aims below (> 0).
+
+    Raises
+    ------
+    ValueError
+        For ``steps`` or ``truncate`` not an integer >= 1, ``truncate`` > ``steps``, a
+        negative ``extra_steps``, ``warmup_epochs`` or weight, a non-positive
+        ``batch_size`` or ``q_max``.
+
+    See Also
+    --------
+    refine_run : Train the refinement.
+
+    Examples
+    --------
+    >>> from sciml.operators.refiner import RefinerConfig
+    >>> spec = RefineSpec(base_run="base", steps=2, refiner=RefinerConfig(width=4, depth=1))
+    >>> spec.steps + spec.extra_steps, spec.refiner.kind
+    (8, 'unet')
+    >>> RefineSpec.from_dict(spec.to_dict()) == spec
+    True
+    >>> RefineSpec(base_run="base", steps=2, truncate=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: truncate must be at most steps (2): it bounds how many of the unrolled ...
+    """
 
     base_run: str
     data: str | None = None
@@ -195,6 +249,8 @@ def refinement_data(
         )
         samples = own_samples(own_spec, dataset)
         sides = split = run_split(own_spec, dataset)
+        if reference is not None:
+            _check_unseen_by_base(dataset, own_spec.data, split, reference, spec.base_run)
     resolution = max(base_spec.resolutions)
     hint = "the refinement works at the finest resolution its base was trained at"
     check_grid_holds(dataset, data_spec.data, (resolution,), hint)
@@ -216,6 +272,32 @@ def refinement_data(
         None if other else dataset,
         split,
     )
+
+
+def _check_unseen_by_base(
+    dataset: FieldDataset,
+    path: str,
+    split: dict[str, Any],
+    base_record: dict[str, Any],
+    base_run: str | os.PathLike,
+) -> None:
+    """``ValueError`` if the test or validation split of the refinement's data (a file other
+    than its base's) holds samples its base trained or validated on: the errors of h_0 (the
+    base) and of the refined iterates on them would be training errors."""
+    seen = {d for side in ("train", "val") for d in base_record.get("digests", {}).get(side, [])}
+    if not seen:
+        return
+    digests = sample_digests(dataset)
+    for side in ("test", "val"):
+        hits = [int(i) for i in split[side] if digests[i] in seen]
+        if hits:
+            raise ValueError(
+                f"{len(hits)} of the {len(split[side])} {side} samples of {path} (sample "
+                f"{hits[0]}{', ...' if len(hits) > 1 else ''}) are samples the base run in "
+                f"{base_run} trained or validated on, so the {side} errors would be training "
+                "errors: refine on data whose first samples the base never saw (e.g. generated "
+                "with another --seed), or on the base run's own data"
+            )
 
 
 def _refined_data_record(
@@ -300,7 +382,7 @@ def refine_run(
     >>> _ = train_run(RunSpec(data="darcy.h5", resolutions=(8,), batch_size=4), "base",
     ...               model_config=base, train_config=TrainConfig(epochs=1), progress=False)
     >>> spec = RefineSpec(base_run="base", steps=2, extra_steps=1, batch_size=4,
-    ...                   refiner=RefinerConfig(width=4, depth=1))
+    ...                   refiner=RefinerConfig(kind="contractive", width=4, depth=1))
     >>> summary = refine_run(spec, "refined", TrainConfig(epochs=2), progress=False)
     >>> summary["epoch"], sorted(summary["eval"]["8"])
     (2, ['mse', 'rel_l2'])
@@ -502,7 +584,73 @@ def evaluate_refined(
     set). The report says which samples were scored (``samples``, ``n_samples``,
     ``sample_indices``, ``excluded``, ``of``, ``scored``; see
     :meth:`~sciml.training.run.ScoredSamples.report`). With ``json_path``, writes the report
-    and its plots."""
+    and its plots.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The refinement run's folder (:func:`refine_run`).
+    data : str, optional
+        Another data file to score (default: the base run's test split of the refinement's
+        data).
+    extra_steps : int, optional
+        E, steps beyond the K trained ones (default: the run's).
+    json_path : str or os.PathLike, optional
+        Write the report there, and its plots beside it as PNG.
+    stop_tol : float, default 1e-3
+        Relative update below which iterating would stop (``stop_step``).
+    device : str, default "cpu"
+        Torch device.
+    allow_other_equation : bool, default False
+        Score ``data`` of another equation or other fields (channels and spatial dims must
+        still match).
+
+    Returns
+    -------
+    dict
+        ``per_step`` (for h_0 … h_{K+E}: ``rel_l2``, ``vrmse``, ``mse``, ``band_ratio``),
+        ``q``, ``update_norm``, ``stop_step``, ``val_rel_l2``, ``chosen_step``, ``steps``,
+        ``total_steps``, ``resolution``, ``data`` and the scored samples.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``run_dir`` is not a refinement run (no ``refine.json``).
+    ValueError
+        If its record or checkpoint is not a refinement's, or ``data`` does not fit the
+        base model (channels, dims), holds another equation (unless
+        ``allow_other_equation``), or holds only samples the run or its base trained or
+        validated on.
+
+    See Also
+    --------
+    sciml.training.run.evaluate_run : The same for a training run.
+
+    Examples
+    --------
+    A base run and a refinement trained for one epoch each (see :func:`refine_run`); the
+    contractive refiner keeps q below 1 − α(1 − L) = 0.9:
+
+    >>> from sciml.data.pde.store import generate_dataset
+    >>> from sciml.operators import OperatorConfig
+    >>> from sciml.operators.refiner import RefinerConfig
+    >>> from sciml.training.run import RunSpec, train_run
+    >>> _ = generate_dataset("darcy", "darcy.h5", n=4, resolution=8, progress=False)
+    >>> _ = train_run(RunSpec(data="darcy.h5", resolutions=(8,), test_fraction=0.25,
+    ...                       batch_size=4), "base", train_config=TrainConfig(epochs=1),
+    ...               model_config=OperatorConfig("fno", 1, 1, (4, 4), hidden_channels=4,
+    ...                                           n_layers=1), progress=False)
+    >>> spec = RefineSpec(base_run="base", steps=1, extra_steps=1, batch_size=4,
+    ...                   refiner=RefinerConfig(kind="contractive", width=4, depth=1))
+    >>> _ = refine_run(spec, "refined", TrainConfig(epochs=1), progress=False)
+    >>> report = evaluate_refined("refined")
+    >>> report["total_steps"], len(report["per_step"]), sorted(report["per_step"][0])
+    (2, 3, ['band_ratio', 'mse', 'rel_l2', 'vrmse'])
+    >>> len(report["q"]), all(q <= 0.9 for q in report["q"])
+    (2, True)
+    >>> report["scored"]
+    "scored 1 of 4 samples of darcy.h5: the run's test split (the other 3 are its ..."
+    """
     spec, _ = read_refine_run(run_dir)
     if extra_steps is not None:
         spec = replace(spec, extra_steps=extra_steps)

@@ -99,6 +99,49 @@ class RunSpec:
     trajectory for time series, a sample otherwise): the first ⌈``test_fraction``·groups⌉
     groups are the test set, the next ⌈``val_fraction``·groups⌉ the validation set (tracked
     during training and used for every choice), the rest the training set.
+
+    Parameters
+    ----------
+    data : str
+        The dataset file (:func:`~sciml.data.pde.store.open_dataset` reads it).
+    resolutions : tuple of int
+        Training grid sizes (at most the stored grid).
+    mix : tuple of float, default (1.0,)
+        ``curriculum="mix"``: one ratio per resolution, summing to 1.
+    curriculum : {"mix", "incremental"}, default "mix"
+        :class:`~sciml.training.multires.MultiResolutionBatches` or
+        :class:`~sciml.training.multires.IncrementalBatches`.
+    method : {"stride", "spectral"}, default "stride"
+        How coarser views are made.
+    test_fraction : float, default 0.1
+        Fraction of the groups held out for testing, in (0, 1).
+    val_fraction : float, default 0.0
+        Fraction of the groups for validation, in ``[0, 1 - test_fraction)``.
+    batch_size : int, default 16
+        Samples per training batch.
+    task : {"next-step", "final"}, default "next-step"
+        For trajectories: the target (see :func:`~sciml.data.pde.store.open_dataset`).
+    input_steps : int, default 1
+        For trajectories: frames stacked as input channels.
+    extra : dict, default {}
+        Free metadata, recorded in ``run.json`` (a different ``extra`` makes another run).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``curriculum``, a ``test_fraction`` or ``val_fraction`` out of range,
+        no ``resolutions``, or a non-uniform ``mix`` with ``curriculum="incremental"``. The
+        other fields are checked when the run starts (:func:`train_run`).
+
+    Examples
+    --------
+    >>> spec = RunSpec(data="darcy.h5", resolutions=(8, 16), mix=(0.75, 0.25), val_fraction=0.1)
+    >>> spec.curriculum, spec.test_fraction, spec.batch_size
+    ('mix', 0.1, 16)
+    >>> RunSpec(data="darcy.h5", resolutions=(8,), test_fraction=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: test_fraction must lie in (0, 1), got 0
     """
 
     data: str
@@ -206,9 +249,50 @@ def default_operator_config(
     dataset: FieldDataset, resolutions: Sequence[int], model: str = "fno", **options: Any
 ) -> OperatorConfig:
     """FNO sized to the data: channels from a sample, n_modes = finest resolution / 2 (or
-    ``modes``, at most :func:`useful_modes` of the finest resolution: ``ValueError`` else)."""
+    ``modes``, at most :func:`useful_modes` of the finest resolution: ``ValueError`` else).
+
+    Parameters
+    ----------
+    dataset : FieldDataset
+        The training data; its first sample gives the channels, ``spatial_dims`` the
+        number of mode entries.
+    resolutions : sequence of int
+        The training resolutions.
+    model : str, default "fno"
+        A registered operator model.
+    **options
+        ``modes`` (Fourier modes per axis) and further
+        :class:`~sciml.operators.config.OperatorConfig` fields (``hidden_channels``, ...).
+
+    Returns
+    -------
+    OperatorConfig
+        The model config.
+
+    Raises
+    ------
+    ValueError
+        For more modes than the finest grid holds, an unknown model or a bad setting.
+    TypeError
+        For an option ``OperatorConfig`` does not take.
+
+    Examples
+    --------
+    >>> from sciml.data.pde.dataset import ArrayPairs, FieldDataset
+    >>> x, y = np.zeros((4, 2, 16, 16)), np.zeros((4, 1, 16, 16))  # 2 channels -> 1
+    >>> data = FieldDataset(ArrayPairs(x, y), spatial_dims=2, native_resolution=16)
+    >>> config = default_operator_config(data, (8, 16))
+    >>> config.model, config.in_channels, config.out_channels, config.n_modes
+    ('fno', 2, 1, (8, 8))
+    >>> default_operator_config(data, (8,), modes=4, hidden_channels=8).n_modes
+    (4, 4)
+    >>> default_operator_config(data, (8,), modes=12)
+    Traceback (most recent call last):
+    ...
+    ValueError: --modes (n_modes) 12 exceeds 8, the Fourier modes per axis of the finest ...
+    """
     x, y = dataset[0]
-    modes = options.pop("modes", None) or max(resolutions) // 2
+    modes = options.pop("modes", None) or max(1, max(resolutions) // 2)
     config = OperatorConfig(
         model=model,
         in_channels=x.shape[0],
@@ -410,7 +494,41 @@ def train_run(
 
 
 def load_run_model(run_dir: str | os.PathLike, device: str = "cpu") -> Normalized:
-    """The trained model of ``run_dir`` (from its checkpoint), in eval mode."""
+    """The trained model of ``run_dir`` (from its checkpoint), in eval mode.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        A training run's folder (:func:`train_run`).
+    device : str, default "cpu"
+        Torch device to put the model on.
+
+    Returns
+    -------
+    Normalized
+        The operator with its input and output standardisation; it maps physical
+        ``(B, C_in, *grid)`` to physical ``(B, C_out, *grid)`` at any resolution.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``run_dir`` holds no ``run.json`` or no checkpoint.
+    ValueError
+        If the run record is invalid, or the checkpoint is not a sciml checkpoint or was
+        written for another model config.
+
+    Examples
+    --------
+    >>> from sciml.data.pde.store import generate_dataset
+    >>> _ = generate_dataset("darcy", "darcy.h5", n=4, resolution=8, progress=False)
+    >>> spec = RunSpec(data="darcy.h5", resolutions=(8,), test_fraction=0.25, batch_size=4)
+    >>> config = OperatorConfig("fno", 1, 1, (4, 4), hidden_channels=4, n_layers=1)
+    >>> _ = train_run(spec, "run", model_config=config, train_config=TrainConfig(epochs=1),
+    ...               progress=False)
+    >>> model = load_run_model("run")
+    >>> model.training, tuple(model(torch.zeros(2, 1, 16, 16)).shape)
+    (False, (2, 1, 16, 16))
+    """
     _, model_config, _ = read_run(run_dir)
     state = load_checkpoint(Path(run_dir) / CHECKPOINT_FILE, model_config=model_config.to_dict())
     model = build_model(model_config)
@@ -466,7 +584,31 @@ def evaluate_run(
     ------
     ValueError
         If ``data`` does not fit the model (channels, dims), holds another equation (unless
-        ``allow_other_equation``), or holds only samples the run trained or validated on.
+        ``allow_other_equation``), or holds only samples the run trained or validated on;
+        for a ``side`` other than ``"test"`` or ``"val"`` (or ``"val"`` with ``data``, or
+        on a run without a validation split), or resolutions finer than the stored grid.
+    FileNotFoundError
+        If ``run_dir`` is not a training run (no ``run.json``) or has no checkpoint.
+
+    See Also
+    --------
+    sciml.training.refine_run.evaluate_refined : The same for a refinement run.
+
+    Examples
+    --------
+    >>> from sciml.data.pde.store import generate_dataset
+    >>> _ = generate_dataset("darcy", "darcy.h5", n=4, resolution=8, progress=False)
+    >>> spec = RunSpec(data="darcy.h5", resolutions=(8,), test_fraction=0.25, batch_size=4)
+    >>> config = OperatorConfig("fno", 1, 1, (4, 4), hidden_channels=4, n_layers=1)
+    >>> _ = train_run(spec, "run", model_config=config, train_config=TrainConfig(epochs=1),
+    ...               progress=False)
+    >>> report = evaluate_run("run", resolutions=(4, 8))
+    >>> sorted(report["errors"]), sorted(report["errors"]["8"])
+    (['4', '8'], ['mse', 'rel_l2'])
+    >>> report["samples"], report["sample_indices"]
+    ('test split', [0])
+    >>> report["scored"]
+    "scored 1 of 4 samples of darcy.h5: the run's test split (the other 3 are its ..."
     """
     from sciml.diagnostics.resolution import plot_residual_spectra, residual_spectrum, swing
 

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from sciml.core.checks import check_choice, check_nonnegative, check_positive
 from sciml.core.constants import CHECKPOINT_FILE, METRICS_FILE
 from sciml.core.files import load_torch, save_torch, write_text
+from sciml.core.rng import SEED_MAX, check_seed
 from sciml.operators.models import to_device
 from sciml.training import distributed as ddp
 from sciml.training.losses import LOSSES
@@ -56,6 +57,55 @@ class TrainConfig:
     ``grad_clip`` is a maximum global gradient 2-norm, or None for no clipping.
     ``schedule="cosine"`` anneals the rate from ``lr`` to ``min_lr`` over ``epochs`` instead of
     StepLR(``step_size``, ``gamma``).
+
+    Parameters
+    ----------
+    epochs : int, default 150
+        Epochs to train (a resumed run may raise it).
+    lr : float, default 1e-3
+        AdamW's initial learning rate.
+    weight_decay : float, default 1e-5
+        AdamW's decoupled weight decay (>= 0).
+    step_size : int, default 15
+        StepLR: epochs between decays.
+    gamma : float, default 0.5
+        StepLR: the factor of each decay.
+    loss : {"mse", "rel_l2"}, default "mse"
+        Training loss (:mod:`sciml.training.losses`).
+    seed : int, default 0
+        Seeds torch when training starts (>= 0); :func:`~sciml.training.run.train_run` also
+        draws the model's initial weights and the batch order from it.
+    checkpoint_every : int, default 1
+        Epochs between checkpoints.
+    eval_every : int, default 1
+        Epochs between evaluations.
+    eval_batch_size : int, default 64
+        Batch size of the evaluation.
+    grad_clip : float, optional
+        Maximum global gradient 2-norm; None (default) does not clip.
+    schedule : {"step", "cosine"}, default "step"
+        Learning-rate schedule.
+    min_lr : float, default 0.0
+        Cosine schedule: the final rate, in ``[0, lr)``.
+
+    Raises
+    ------
+    ValueError
+        For a count that is not a positive integer, a negative ``seed`` or ``weight_decay``,
+        a non-positive ``lr``, ``gamma`` or ``grad_clip``, ``min_lr`` outside ``[0, lr)``,
+        or an unknown ``schedule`` or ``loss``.
+
+    Examples
+    --------
+    >>> config = TrainConfig(epochs=2, schedule="cosine", min_lr=1e-5)
+    >>> config.lr, config.loss
+    (0.001, 'mse')
+    >>> TrainConfig.from_dict(config.to_dict()) == config
+    True
+    >>> TrainConfig(loss="l1")
+    Traceback (most recent call last):
+    ...
+    ValueError: loss must be one of 'mse', 'rel_l2', got 'l1'
     """
 
     epochs: int = 150
@@ -76,6 +126,7 @@ class TrainConfig:
         for name in ("epochs", "step_size", "checkpoint_every", "eval_every", "eval_batch_size"):
             check_positive(getattr(self, name), name, integer=True)
         check_nonnegative(self.seed, "seed", integer=True)
+        check_seed(self.seed, maximum=SEED_MAX)  # torch.manual_seed takes at most 2⁶⁴ − 1
         check_positive(self.lr, "lr")
         check_positive(self.gamma, "gamma")
         check_nonnegative(self.weight_decay, "weight_decay")
@@ -212,6 +263,48 @@ def save_checkpoint(
     It holds the model tensors, the model and train configs (plain dicts), the optimiser and
     scheduler states, the number of finished epochs and the RNG states; everything loads with
     ``torch.load(weights_only=True)``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write (its folder is created if missing).
+    model : torch.nn.Module
+        The model (unwrapped from DDP); only its tensors are stored.
+    model_config : mapping
+        What rebuilds the model; JSON-serialisable.
+    train_config : TrainConfig or mapping, optional
+        The training settings, stored as a plain dict.
+    optimizer : torch.optim.Optimizer, optional
+        Its state is stored, for resuming.
+    scheduler : torch.optim.lr_scheduler.LRScheduler, optional
+        Its state is stored, for resuming.
+    epoch : int, default 0
+        The number of finished epochs.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    TypeError
+        If ``model_config`` is not a mapping or not JSON-serialisable.
+
+    See Also
+    --------
+    load_checkpoint : Read it back.
+
+    Examples
+    --------
+    >>> model = nn.Linear(2, 1)
+    >>> save_checkpoint("checkpoint.pt", model, {"width": 2}, TrainConfig(epochs=3), epoch=3)
+    PosixPath('checkpoint.pt')
+    >>> state = load_checkpoint("checkpoint.pt", model_config={"width": 2})
+    >>> state["epoch"], sorted(state["model"]), state["train_config"]["epochs"]
+    (3, ['bias', 'weight'], 3)
+    >>> bool(torch.equal(state["model"]["weight"], model.weight))
+    True
     """
     path = Path(path)
     if isinstance(train_config, TrainConfig):
@@ -239,6 +332,46 @@ def load_checkpoint(
 
     With ``model_config``, raise ``ValueError`` naming the keys where the checkpoint's model
     config differs from it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The checkpoint file.
+    model_config : mapping, optional
+        The model config the checkpoint must have been written with.
+    map_location : str or torch.device, default "cpu"
+        Where the tensors are loaded.
+
+    Returns
+    -------
+    dict
+        ``format``, ``version``, ``epoch``, ``model`` (the tensors), ``model_config``,
+        ``train_config``, ``optimizer`` and ``scheduler`` (states, or None), ``rng``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        If the file is not a sciml checkpoint (or cannot be read as one), lacks the epoch,
+        model or model config, or was written with another ``model_config``.
+    TypeError
+        If ``model_config`` is not a JSON-serialisable mapping.
+
+    See Also
+    --------
+    save_checkpoint : Write one.
+
+    Examples
+    --------
+    >>> _ = save_checkpoint("checkpoint.pt", nn.Linear(2, 1), {"width": 2}, epoch=1)
+    >>> load_checkpoint("checkpoint.pt")["epoch"]
+    1
+    >>> load_checkpoint("checkpoint.pt", model_config={"width": 4})
+    Traceback (most recent call last):
+    ...
+    ValueError: checkpoint checkpoint.pt was trained with another model config; differing keys:
+    width (checkpoint 2, asked 4)
     """
     path = Path(path)
     if not path.is_file():
@@ -281,6 +414,83 @@ class Trainer:
     Under ``torch.distributed`` (see :mod:`sciml.training.distributed`) the model is wrapped in
     DDP, each rank trains on its share of every epoch's batches, logged metrics are summed
     over ranks, and only rank 0 writes files.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model to train; moved to ``device``.
+    model_config : mapping
+        What rebuilds the model (JSON-serialisable); stored in the checkpoint, and a
+        checkpoint with another one is not resumed.
+    batches : Batches
+        ``batches.epoch(e)`` gives epoch e's list of ``(x, y)`` batches
+        (:class:`~sciml.training.multires.MultiResolutionBatches`,
+        :class:`~sciml.training.multires.IncrementalBatches`); ``len(batches)`` ≥ 1.
+    eval_sets : mapping
+        ``{key: (X, Y)}`` test sets, e.g. one per resolution; keys are logged as strings.
+    config : TrainConfig
+        Optimisation settings.
+    run_dir : str or os.PathLike
+        Folder for ``metrics.jsonl`` and ``checkpoint.pt`` (created if missing).
+    device : str or torch.device, default "cpu"
+        Where the model, batches and test sets live.
+    progress : bool, default True
+        Show a tqdm bar (on rank 0).
+    loss_scale : float, default 1.0
+        Factor of the training loss (> 0).
+    objective : callable, optional
+        ``objective(model, x, y, epoch)`` → scalar loss, replacing ``loss(model(x), y)``.
+
+    Attributes
+    ----------
+    checkpoint_path : pathlib.Path
+        ``run_dir / "checkpoint.pt"``.
+    metrics_path : pathlib.Path
+        ``run_dir / "metrics.jsonl"``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a module, ``config`` not a :class:`TrainConfig`, ``eval_sets``
+        not a mapping, or ``model_config`` not a JSON-serialisable mapping.
+    ValueError
+        If ``batches`` has no ``epoch`` method or no batch, or ``loss_scale`` is not
+        positive. :meth:`fit` raises ``ValueError`` when ``run_dir`` holds a checkpoint of
+        other settings (other than ``epochs``, ``checkpoint_every``, ``eval_every``,
+        ``eval_batch_size``) and ``FloatingPointError`` when the loss turns NaN or Inf.
+
+    See Also
+    --------
+    sciml.training.run.train_run : A whole run on a dataset file.
+
+    Examples
+    --------
+    Learn y = 2x on 8 one-dimensional samples, half of them seen at 8 points, half at 16:
+
+    >>> import numpy as np
+    >>> from sciml.data.pde.dataset import ArrayPairs, FieldDataset
+    >>> from sciml.training.multires import MultiResolutionBatches
+    >>> x = np.random.default_rng(0).random((8, 1, 16))  # (N, C, X)
+    >>> data = FieldDataset(ArrayPairs(x, 2 * x), spatial_dims=1, native_resolution=16)
+    >>> batches = MultiResolutionBatches(data, (8, 16), mix=(0.5, 0.5), batch_size=2, seed=0)
+    >>> _ = torch.manual_seed(0)
+    >>> trainer = Trainer(nn.Conv1d(1, 1, 1), {"model": "conv1x1"}, batches,
+    ...                   {"16": data.tensors()}, TrainConfig(epochs=2, lr=1e-2), "run",
+    ...                   progress=False)
+    >>> history = trainer.fit()
+    >>> [record["epoch"] for record in history], sorted(history[-1]["eval"]["16"])
+    ([1, 2], ['mse', 'rel_l2'])
+    >>> history[1]["train_loss"] < history[0]["train_loss"]
+    True
+    >>> sorted(path.name for path in trainer.run_dir.iterdir())
+    ['checkpoint.pt', 'metrics.jsonl']
+
+    A second ``fit`` finds the checkpoint of epoch 2 and has nothing left to do:
+
+    >>> len(Trainer(nn.Conv1d(1, 1, 1), {"model": "conv1x1"}, batches,
+    ...             {"16": data.tensors()}, TrainConfig(epochs=2, lr=1e-2), "run",
+    ...             progress=False).fit())
+    2
     """
 
     def __init__(

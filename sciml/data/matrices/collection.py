@@ -41,8 +41,42 @@ MAX_ROWS = 2**24  # generated matrices: ~16.8M rows, a few GB at the stencils' n
 
 @dataclass(frozen=True)
 class MatrixInfo:
-    """Catalogue entry. ``symmetric`` means max|A − Aᵀ| ≤ SYMMETRY_RTOL·max|A|; ``cond`` is κ₂
-    (λmax/λmin for SPD, σmax/σmin otherwise) where known."""
+    """Catalogue entry of one matrix, as listed by :func:`list_matrices`.
+
+    ``symmetric`` means ``max|A − Aᵀ| ≤ SYMMETRY_RTOL·max|A|``; ``cond`` is κ₂
+    (λmax/λmin for SPD, σmax/σmin otherwise) where known.
+
+    Parameters
+    ----------
+    name : str
+        The name :func:`load_matrix` takes (``"HB/bcsstk15"``, ``"poisson2d-32"``).
+    n : int
+        Number of rows (the matrices are square).
+    nnz : int
+        Stored entries, both triangles, explicit zeros included.
+    symmetric : bool
+        Whether A is symmetric to SYMMETRY_RTOL.
+    spd : bool
+        Whether A is symmetric positive definite.
+    kind : str
+        Application area ("structural", "CFD", "2D/3D problem", "synthetic", ...).
+    source : {"suitesparse", "pyamg", "generator"}
+        Where the matrix comes from.
+    description : str
+        One line on the problem.
+    cond : float or None, default None
+        The 2-norm condition number, None where not known.
+
+    See Also
+    --------
+    matrix_info : Properties measured on the matrix itself.
+
+    Examples
+    --------
+    >>> info = next(m for m in list_matrices("suitesparse") if m.name == "HB/nos4")
+    >>> info.n, info.nnz, info.symmetric, info.spd, info.cond
+    (100, 594, True, True, 1580.0)
+    """
 
     name: str
     n: int
@@ -505,10 +539,60 @@ def _symmetric_spectrum(s: sp.csr_matrix) -> tuple[bool, float | None, float | N
 
 
 def matrix_info(name: str | os.PathLike[str], **params: Any) -> dict[str, Any]:
-    """Properties of a matrix for ``sciml matrices info``: size, nnz, nnz per row, |diagonal|
-    range, symmetry (max|A − Aᵀ| ≤ SYMMETRY_RTOL·max|A|), SPD and λmin/λmax for symmetric ones (see
-    ``_symmetric_spectrum``: dense up to n = 500, sparse beyond), source and provenance.
-    Values are plain Python types (JSON-ready); ``None`` where a quantity does not apply.
+    """Properties of a matrix, measured on the matrix (``sciml matrices info``).
+
+    Size, nnz, nnz per row, range of ``|diag(A)|``, symmetry
+    (``max|A − Aᵀ| ≤ SYMMETRY_RTOL·max|A|``), SPD and λmin/λmax for symmetric ones, source
+    and provenance.
+    The spectrum of a symmetric matrix is computed on (A + Aᵀ)/2: by dense ``eigvalsh`` up to
+    n = 500; beyond, SPD is decided by the pivots of a sparse symmetric LU (the inertia) and
+    λmin, λmax come from ARPACK (``None`` if it does not converge). SPD means
+    λmin > n·eps·``|λmax|``, so a singular semidefinite matrix is not SPD.
+
+    Parameters
+    ----------
+    name : str or os.PathLike
+        A catalogue name or a Matrix Market path, as for :func:`load_matrix`.
+    **params
+        Arguments of the generator or pyamg function behind the name.
+
+    Returns
+    -------
+    dict
+        Plain Python values (JSON-ready), ``None`` where a quantity does not apply: ``name``,
+        ``source``, ``kind``, ``description``, ``provenance``, ``params``, ``shape``, ``n``,
+        ``nnz``, ``explicit_zeros``, ``nnz_per_row_mean``, ``nnz_per_row_max``,
+        ``diag_abs_min``, ``diag_abs_max``, ``symmetric``, ``asymmetry``
+        (``max|A − Aᵀ| / max|A|``, square matrices only), ``spd``, ``lambda_min``,
+        ``lambda_max``, ``cond_estimate`` (λmax/λmin, SPD only) and ``spectrum_method``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`load_matrix`: an unknown name, parameters the name does not take, or an
+        unreadable Matrix Market file.
+    FileNotFoundError
+        For a Matrix Market path that does not exist.
+    TypeError
+        If ``name`` is neither a string nor a path.
+
+    See Also
+    --------
+    load_matrix : The matrix itself.
+    list_matrices : The catalogue, without loading the matrices.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> info = matrix_info("poisson2d-8")
+    >>> info["shape"], info["nnz"], info["symmetric"], info["spd"]
+    ([64, 64], 288, True, True)
+
+    λmin of the 2-D Poisson matrix is 8h⁻² sin²(πh/2), h = 1/9:
+
+    >>> h = 1 / 9
+    >>> bool(np.isclose(info["lambda_min"], 8 / h**2 * np.sin(np.pi * h / 2) ** 2))
+    True
     """
     entry = _resolve(name, params)
     a = entry.load()

@@ -61,13 +61,83 @@ def poisson2d(n: int) -> sp.csr_matrix:
 
     A = h⁻²·(4, −1 stencil), h = 1/(n+1); eigenvalues 4h⁻²(sin²(iπh/2) + sin²(jπh/2)),
     1 ≤ i, j ≤ n. Row i·n + j is the point (x_i, y_j).
+
+    Parameters
+    ----------
+    n : int
+        Interior points per axis (≥ 1); A is n²×n².
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The SPD n²×n² matrix, float64, at most 5 entries a row.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer (``bool`` included).
+    ValueError
+        If ``n`` < 1.
+
+    See Also
+    --------
+    poisson3d : The 3-D analogue.
+    anisotropic2d : Rotated anisotropic diffusion.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = poisson2d(4)
+    >>> a.shape, a.nnz, (a != a.T).nnz  # exactly symmetric
+    ((16, 16), 64, 0)
+
+    The smallest eigenvalue is 8h⁻² sin²(πh/2):
+
+    >>> h = 1 / 5
+    >>> bool(np.isclose(np.linalg.eigvalsh(a.toarray())[0], 8 / h**2 * np.sin(np.pi * h / 2) ** 2))
+    True
     """
     n = _positive_int(n, "n")
     return _clean(poisson((n, n), format="csr") * float(n + 1) ** 2)
 
 
 def poisson3d(n: int) -> sp.csr_matrix:
-    """Seven-point −Δ on the unit cube, n³ interior points, h⁻²-scaled as in :func:`poisson2d`."""
+    """Seven-point −Δ on the unit cube, n³ interior points, h⁻²-scaled as in :func:`poisson2d`.
+
+    A = h⁻²·(6, −1 stencil), h = 1/(n+1), u = 0 on the boundary; eigenvalues
+    4h⁻²(sin²(iπh/2) + sin²(jπh/2) + sin²(kπh/2)), 1 ≤ i, j, k ≤ n.
+
+    Parameters
+    ----------
+    n : int
+        Interior points per axis (≥ 1); A is n³×n³.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The SPD n³×n³ matrix, float64, at most 7 entries a row.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer (``bool`` included).
+    ValueError
+        If ``n`` < 1.
+
+    See Also
+    --------
+    poisson2d : The 2-D analogue.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = poisson3d(3)
+    >>> a.shape, a.nnz, (a != a.T).nnz  # exactly symmetric
+    ((27, 27), 135, 0)
+    >>> h = 1 / 4  # smallest eigenvalue 12 h⁻² sin²(πh/2)
+    >>> bool(np.isclose(np.linalg.eigvalsh(a.toarray())[0], 12 / h**2 * np.sin(np.pi * h / 2) ** 2))
+    True
+    """
     n = _positive_int(n, "n")
     return _clean(poisson((n, n, n), format="csr") * float(n + 1) ** 2)
 
@@ -75,13 +145,58 @@ def poisson3d(n: int) -> sp.csr_matrix:
 def anisotropic2d(
     n: int, *, epsilon: float = 1e-3, theta: float = np.pi / 6, discretization: str = "FE"
 ) -> sp.csr_matrix:
-    """Rotated anisotropic diffusion −∇·(Q diag(1, ε) Qᵀ ∇u), Q the rotation by θ, on n×n
-    interior points with u = 0 on the boundary (pyamg ``diffusion_stencil_2d`` +
+    """Rotated anisotropic diffusion −∇·(Q diag(1, ε) Qᵀ ∇u), Q the rotation by θ.
+
+    On n×n interior points with u = 0 on the boundary (pyamg ``diffusion_stencil_2d`` +
     ``stencil_grid``).
 
     Unscaled stencil: for ``"FE"`` the bilinear (Q1) stiffness matrix, which in 2D does not
     depend on h; for ``"FD"`` h²·(finite-difference operator). Row i·n + j is the point
     (x_i, y_j); for θ = 0, A = K⊗M + ε M⊗K with K = tridiag(−1, 2, −1), M = tridiag(1, 4, 1)/6.
+
+    Parameters
+    ----------
+    n : int
+        Interior points per axis (≥ 1); A is n²×n².
+    epsilon : float, default 1e-3
+        Keyword-only. Diffusion coefficient across the rotated axis (finite, > 0).
+    theta : float, default π/6
+        Keyword-only. Rotation angle of the principal axes, in radians (finite).
+    discretization : {"FE", "FD"}, default "FE"
+        Keyword-only. Bilinear finite elements or finite differences (pyamg's ``type``).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The symmetric n²×n² matrix, float64, at most 9 entries a row.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, or ``epsilon`` or ``theta`` not a real number.
+    ValueError
+        If ``n`` < 1, ``epsilon`` is not finite and > 0, ``theta`` is not finite, or
+        ``discretization`` is neither "FE" nor "FD".
+
+    See Also
+    --------
+    poisson2d : The isotropic five-point Laplacian, h⁻²-scaled.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> a = anisotropic2d(4)
+    >>> a.shape, a.nnz, (a != a.T).nnz  # exactly symmetric
+    ((16, 16), 100, 0)
+
+    For θ = 0 the matrix is the Kronecker sum above:
+
+    >>> k = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(3, 3))
+    >>> m = sp.diags([1.0, 4.0, 1.0], [-1, 0, 1], shape=(3, 3)) / 6
+    >>> b = anisotropic2d(3, epsilon=0.5, theta=0.0)
+    >>> bool(np.allclose(b.toarray(), (sp.kron(k, m) + 0.5 * sp.kron(m, k)).toarray()))
+    True
     """
     n = _positive_int(n, "n")
     epsilon = _real(epsilon, "epsilon", low=0.0, strict=True)
@@ -101,9 +216,47 @@ def darcy(
     a_high: float = 12.0,
     a_low: float = 3.0,
 ) -> sp.csr_matrix:
-    """Variable-coefficient diffusion −∇·(a∇u) on n×n cells (SPD, n² unknowns), with a the
-    thresholded Gaussian random field of the Darcy benchmark
+    """Variable-coefficient diffusion −∇·(a∇u) on n×n cells (SPD, n² unknowns).
+
+    The coefficient a is the thresholded Gaussian random field of the Darcy benchmark
     (:func:`sciml.data.pde.darcy.darcy_coefficient`, :func:`~sciml.data.pde.darcy.darcy_operator`).
+
+    Parameters
+    ----------
+    n : int
+        Cells per axis (≥ 1); A is n²×n².
+    seed : int or numpy.random.Generator, default 0
+        Keyword-only. Seed (≥ 0) or generator of the random field.
+    alpha : float, default 2.0
+        Keyword-only. Smoothness exponent of the field's covariance (τ² − Δ)^(−α) (> 0).
+    tau : float, default 3.0
+        Keyword-only. Inverse length scale of the field (> 0).
+    a_high : float, default 12.0
+        Keyword-only. Coefficient where the field is ≥ 0 (> 0).
+    a_low : float, default 3.0
+        Keyword-only. Coefficient where the field is < 0 (> 0).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The SPD n²×n² matrix, float64.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, a coefficient not a real number, or ``seed`` neither an
+        integer nor a Generator.
+    ValueError
+        If ``n`` < 1, a coefficient is not finite and > 0, or ``seed`` < 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = darcy(8, seed=0)
+    >>> a.shape, a.nnz, (a != a.T).nnz  # exactly symmetric
+    ((64, 64), 288, 0)
+    >>> bool(np.linalg.eigvalsh(a.toarray())[0] > 0)
+    True
     """
     n = _positive_int(n, "n")
     alpha, tau, a_high, a_low = (
@@ -125,6 +278,46 @@ def synthetic_spectrum(
     [0, 1], λ = (lmax/cond)·cond^t),
     ``outliers`` (max(1, n//50) small eigenvalues log-equispaced from lmax/cond up to a random
     bulk, uniform in [lmax/min(cond, 10), lmax]). Only the last two are random.
+
+    Parameters
+    ----------
+    profile : {"uniform", "clustered", "outliers", "power-law", "geometric"}
+        Distribution of the eigenvalues (:data:`SPECTRUM_PROFILES`).
+    n : int
+        Number of eigenvalues (≥ 2).
+    cond : float, default 1e4
+        Keyword-only. Ratio λmax/λmin (finite, ≥ 1).
+    seed : int or numpy.random.Generator, default 0
+        Keyword-only. Seed (≥ 0) or generator; used by the random profiles only.
+    lmax : float, default 1.0
+        Keyword-only. The largest eigenvalue (finite, > 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,), float64, ascending, first entry lmax/cond and last lmax.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, ``cond`` or ``lmax`` not a real number, or ``seed``
+        neither an integer nor a Generator.
+    ValueError
+        If ``profile`` is unknown, ``n`` < 2, ``cond`` < 1, ``lmax`` ≤ 0, either is not
+        finite, or ``seed`` < 0.
+
+    See Also
+    --------
+    synthetic_symmetric : A sparse symmetric matrix with given eigenvalues.
+    synthetic : The two combined.
+
+    Examples
+    --------
+    >>> synthetic_spectrum("geometric", 5, cond=100).round(4).tolist()
+    [0.01, 0.0316, 0.1, 0.3162, 1.0]
+    >>> lam = synthetic_spectrum("clustered", 10, cond=100, seed=0)
+    >>> lam.shape, float(lam[0]), float(lam[-1])
+    ((10,), 0.01, 1.0)
     """
     if profile not in SPECTRUM_PROFILES:
         raise ValueError(f"profile must be one of {', '.join(SPECTRUM_PROFILES)}; got {profile!r}")
@@ -185,6 +378,39 @@ def synthetic_symmetric(
     layers rotate neighbours (i, i+1), alternately from i = 0 and i = 1, so A has bandwidth
     2L − 1 (at most 4L − 1 entries per row).
     The result is symmetrised exactly, (A + Aᵀ)/2.
+
+    Parameters
+    ----------
+    eigenvalues : array_like
+        The eigenvalues λ, a non-empty finite 1-D array; n = ``len(eigenvalues)``.
+    seed : int or numpy.random.Generator, default 0
+        Keyword-only. Seed (≥ 0) or generator of the permutation, pairings and angles.
+    layers : int, default 3
+        Keyword-only. Number L of rotation layers (≥ 1).
+    structure : {"random", "banded"}, default "random"
+        Keyword-only. Random pairings, or neighbour pairs (a banded A).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The symmetric n×n matrix, float64.
+
+    Raises
+    ------
+    TypeError
+        If ``layers`` is not an integer, or ``seed`` neither an integer nor a Generator.
+    ValueError
+        If ``eigenvalues`` is not a non-empty finite 1-D array, ``layers`` < 1, ``seed`` < 0,
+        or ``structure`` is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = synthetic_symmetric(np.arange(1.0, 9.0), layers=1, structure="banded")
+    >>> a.shape, a.nnz, (a != a.T).nnz  # exactly symmetric
+    ((8, 8), 16, 0)
+    >>> np.linalg.eigvalsh(a.toarray()).round(8).tolist()
+    [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
     if lam.ndim != 1 or lam.size < 1 or not np.all(np.isfinite(lam)):
@@ -211,26 +437,140 @@ def synthetic(
     layers: int = 3,
     structure: str = "random",
 ) -> sp.csr_matrix:
-    """:func:`synthetic_symmetric` of :func:`synthetic_spectrum`; SPD with κ₂ = ``cond``."""
+    """:func:`synthetic_symmetric` of :func:`synthetic_spectrum`; SPD with κ₂ = ``cond``.
+
+    One generator, made from ``seed``, draws the spectrum and then Q, so the result is
+    determined by ``seed``.
+
+    Parameters
+    ----------
+    profile : {"uniform", "clustered", "outliers", "power-law", "geometric"}
+        Distribution of the eigenvalues (see :func:`synthetic_spectrum`).
+    n : int
+        Size (≥ 2).
+    cond : float, default 1e4
+        Keyword-only. Condition number κ₂ = λmax/λmin (finite, ≥ 1).
+    seed : int or numpy.random.Generator, default 0
+        Keyword-only. Seed (≥ 0) or generator.
+    lmax : float, default 1.0
+        Keyword-only. The largest eigenvalue (finite, > 0).
+    layers : int, default 3
+        Keyword-only. Givens-rotation layers (see :func:`synthetic_symmetric`).
+    structure : {"random", "banded"}, default "random"
+        Keyword-only. Sparsity pattern (see :func:`synthetic_symmetric`).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The SPD n×n matrix, float64.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``layers`` is not an integer, ``cond`` or ``lmax`` not a real number, or
+        ``seed`` neither an integer nor a Generator.
+    ValueError
+        As :func:`synthetic_spectrum` and :func:`synthetic_symmetric` refuse their arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = synthetic("uniform", 50, cond=1e3, seed=0)
+    >>> a.shape, a.nnz, (a != a.T).nnz  # exactly symmetric
+    ((50, 50), 900, 0)
+    >>> lam = np.linalg.eigvalsh(a.toarray())
+    >>> bool(np.isclose(lam[-1] / lam[0], 1e3))
+    True
+    """
     rng = _rng(seed)
     lam = synthetic_spectrum(profile, n, cond=cond, seed=rng, lmax=lmax)
     return synthetic_symmetric(lam, seed=rng, layers=layers, structure=structure)
 
 
 def leverage_scores(a: np.ndarray) -> np.ndarray:
-    """ℓ_i = ‖U_i‖², U an orthonormal basis of range(A) (thin QR; A of full column rank)."""
+    """Row leverage scores ℓ_i = ‖U_i‖², U an orthonormal basis of range(A).
+
+    U comes from the thin QR of A, so A must have full column rank: the rank is not checked,
+    and a rank-deficient A gives meaningless scores. For full rank, Σ ℓ_i = n and
+    0 ≤ ℓ_i ≤ 1.
+
+    Parameters
+    ----------
+    a : array_like
+        An m×n matrix (m ≥ n) of full column rank.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (m,), the leverage score of each row.
+
+    See Also
+    --------
+    coherence : Row coherence m·max ℓ_i / n.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> leverage_scores(np.eye(3)[:, :2]).tolist()
+    [1.0, 1.0, 0.0]
+    >>> a = np.random.default_rng(0).standard_normal((6, 2))
+    >>> round(float(leverage_scores(a).sum()), 10)
+    2.0
+    """
     q = np.linalg.qr(np.asarray(a, dtype=np.float64))[0]
     return np.einsum("ij,ij->i", q, q)
 
 
 def coherence(a: np.ndarray) -> float:
-    """Row coherence μ(A) = m·max_i ℓ_i / n ∈ [1, m/n] of an m×n matrix of full column rank."""
+    """Row coherence μ(A) = m·max_i ℓ_i / n ∈ [1, m/n] of an m×n matrix of full column rank.
+
+    ℓ are the :func:`leverage_scores`; μ = 1 when every row carries the same weight, m/n
+    when n rows span range(A) alone.
+
+    Parameters
+    ----------
+    a : array_like
+        An m×n matrix (m ≥ n) of full column rank.
+
+    Returns
+    -------
+    float
+        The coherence μ(A).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> coherence(np.vstack([np.eye(2), np.zeros((2, 2))]))  # the maximum, m/n
+    2.0
+    >>> coherence(np.ones((4, 1)))  # the minimum
+    1.0
+    """
     m, n = np.shape(a)
     return float(m * leverage_scores(a).max() / n)
 
 
 class LeastSquaresProblem(NamedTuple):
-    """min‖Ax − b‖₂ with its exact solution ``x``."""
+    """A least-squares problem min‖Ax − b‖₂ with its exact solution ``x``.
+
+    Returned by :func:`least_squares`; a named tuple, so ``A, x, b = problem`` works.
+
+    Parameters
+    ----------
+    A : numpy.ndarray
+        The m×n matrix.
+    x : numpy.ndarray
+        The least-squares solution, shape (n,).
+    b : numpy.ndarray
+        The right-hand side, shape (m,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = least_squares(8, 3, seed=0)
+    >>> A, x, b = p
+    >>> A.shape, x.shape, b.shape
+    ((8, 3), (3,), (8,))
+    """
 
     A: np.ndarray
     x: np.ndarray
@@ -257,6 +597,51 @@ def least_squares(
     slowly when m is close to n (``RuntimeError`` after 1000 steps).
     b = Ax + r with r ⊥ range(A) and ‖r‖ = residual·‖Ax‖, so ``x`` is the exact least-squares
     solution.
+
+    Parameters
+    ----------
+    m : int
+        Rows (≥ n).
+    n : int
+        Columns (≥ 1).
+    cond : float, default 1e3
+        Keyword-only. Condition number κ₂(A) (finite, ≥ 1).
+    coherence : float, default 1.0
+        Keyword-only. Row coherence μ(U) in [1, m/n) (exactly 1 when m = n).
+    residual : float, default 0.0
+        Keyword-only. ‖r‖/‖Ax‖ (finite, ≥ 0); ignored when m = n (then r = 0).
+    seed : int or numpy.random.Generator, default 0
+        Keyword-only. Seed (≥ 0) or generator.
+
+    Returns
+    -------
+    LeastSquaresProblem
+        ``(A, x, b)``: A of shape (m, n), x of shape (n,), b of shape (m,).
+
+    Raises
+    ------
+    TypeError
+        If ``m`` or ``n`` is not an integer, ``cond``, ``coherence`` or ``residual`` not a real
+        number, or ``seed`` neither an integer nor a Generator.
+    ValueError
+        If ``m`` < ``n``, a size < 1, ``cond`` < 1, ``coherence`` is outside [1, m/n) or too
+        close to m/n to reach, ``residual`` < 0, a number is not finite, or ``seed`` < 0.
+    RuntimeError
+        If the rescaling towards a low coherence does not converge in 1000 steps.
+
+    See Also
+    --------
+    coherence : Row coherence of a matrix.
+    leverage_scores : Row leverage scores of a matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = least_squares(20, 4, cond=100, coherence=2.0, residual=0.1, seed=0)
+    >>> p.A.shape, round(float(np.linalg.cond(p.A)), 6), round(coherence(p.A), 6)
+    ((20, 4), 100.0, 2.0)
+    >>> bool(np.allclose(np.linalg.lstsq(p.A, p.b, rcond=None)[0], p.x))
+    True
     """
     m, n = _positive_int(m, "m"), _positive_int(n, "n")
     if m < n:

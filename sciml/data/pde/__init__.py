@@ -4,6 +4,7 @@ A new PDE is one module with a :class:`PDEGenerator` instance and one line below
 
 from __future__ import annotations
 
+from sciml.core.lazy import lazy_exports
 from sciml.core.registry import Registry
 from sciml.data.pde.base import PDEGenerator, draw, sample_rng
 
@@ -20,6 +21,11 @@ PDE_GENERATORS.register(
 
 def generator_names() -> list[str]:
     """Names accepted by :func:`get_generator` and ``sciml data generate``.
+
+    Returns
+    -------
+    list of str
+        The registered PDEs, in registration order.
 
     Examples
     --------
@@ -59,6 +65,28 @@ def get_generator(name: str) -> PDEGenerator:
     return PDE_GENERATORS[name]
 
 
+# Loaded on first use, so that importing the package (the CLI listing the PDEs) imports no
+# h5py or torch.
+_EXPORTS = {
+    "generate_dataset": "sciml.data.pde.store",
+    "open_dataset": "sciml.data.pde.store",
+    "dataset_info": "sciml.data.pde.store",
+    "describe_dataset": "sciml.data.pde.store",
+    "FieldDataset": "sciml.data.pde.dataset",
+    "preset_params": "sciml.data.pde.presets",
+    "open_external": "sciml.data.pde.readers",
+    "open_h5": "sciml.data.pde.readers",
+    "is_the_well": "sciml.data.pde.readers",
+    "pdebench_layout": "sciml.data.pde.readers",
+    "read_neuralop_file": "sciml.data.pde.readers",
+    "read_neuralop_pt": "sciml.data.pde.readers",
+    "read_pdebench": "sciml.data.pde.readers",
+    "read_the_well": "sciml.data.pde.readers",
+}
+
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+
+
 __all__ = [
     "PDE_GENERATORS",
     "PDEGenerator",
@@ -66,4 +94,5 @@ __all__ = [
     "generator_names",
     "get_generator",
     "sample_rng",
+    *_EXPORTS,
 ]

@@ -19,6 +19,34 @@ def sample_rng(seed: int, index: int) -> np.random.Generator:
 
     Seeded from ``SeedSequence([seed, index])``, so a sample does not depend on which batch,
     shard or resumed run produced it.
+
+    Parameters
+    ----------
+    seed : int
+        Dataset seed (>= 0).
+    index : int
+        Sample index within the dataset (>= 0).
+
+    Returns
+    -------
+    numpy.random.Generator
+        A fresh PCG64 generator; equal arguments give equal streams.
+
+    Raises
+    ------
+    ValueError
+        From ``SeedSequence``, for a negative ``seed`` or ``index``.
+
+    See Also
+    --------
+    draw : Samples drawn with these generators.
+
+    Examples
+    --------
+    >>> sample_rng(0, 3).integers(100, size=3)
+    array([50, 89, 95])
+    >>> bool(sample_rng(0, 3).random() == sample_rng(0, 3).random())
+    True
     """
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
 
@@ -31,6 +59,62 @@ class PDEGenerator:
     returns ``{field_name: array}`` with a leading batch axis; spatial axes come last and, for
     trajectories, time is axis 1. ``coordinates(resolution, **params)`` returns the grid
     (``x``, and ``t`` for trajectories).
+
+    Parameters
+    ----------
+    name : str
+        Registry name (``"darcy"``), recorded in dataset files as ``equation``.
+    equation : str
+        The equation in plain text, recorded as ``equation_text``.
+    generate : callable
+        ``generate(rngs, resolution, **params)`` → ``{field: array}``; it may also take
+        ``device`` (torch solvers) and ``progress``.
+    coordinates : callable
+        ``coordinates(resolution, **params)`` → ``{"x": ..., ["t": ...]}``.
+    defaults : mapping
+        Default solver parameters; also the only names :meth:`params` accepts.
+    input_fields : tuple of str
+        Fields that are model inputs (for trajectories, the evolving field itself).
+    target_fields : tuple of str
+        Fields that are model targets.
+    spatial_dims : int
+        Number of spatial axes.
+    time_dependent : bool
+        Whether fields are trajectories ``(N, T, *grid)``.
+    periodic : bool
+        Whether the domain is periodic.
+    batch_size : int, default 8
+        Samples per batch (and per parts file) in
+        :func:`~sciml.data.pde.store.generate_dataset`.
+    version : str, default "1"
+        Recorded as ``generator_version``; a file or unfinished parts written by another
+        version are refused rather than mixed.
+    min_resolution : int, default 4
+        Smallest grid accepted by :meth:`check_resolution`.
+    resolution_multiple : int, default 1
+        Grids must be a multiple of this.
+    notes : str, default ""
+        Free text (e.g. the benchmark a setting reproduces).
+    extra : mapping, default {}
+        Further metadata; unused by the store.
+
+    See Also
+    --------
+    sciml.data.pde.get_generator : The registered generators.
+    draw : Samples of a generator.
+
+    Examples
+    --------
+    >>> from sciml.data.pde import get_generator
+    >>> darcy = get_generator("darcy")
+    >>> darcy.input_fields, darcy.target_fields, darcy.spatial_dims, darcy.time_dependent
+    (('a',), ('u',), 2, False)
+    >>> darcy.params({"alpha": 3})["alpha"]
+    3.0
+    >>> darcy.params({"beta": 1.0})
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown parameter 'beta' for darcy; known: a_high, a_low, alpha, ...
     """
 
     name: str
@@ -89,7 +173,9 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
         if not isinstance(value, bool):
             raise TypeError(f"parameter {key!r} must be true or false, got {value!r}")
         return value
-    if isinstance(default, int | float) and not isinstance(value, bool):
+    if isinstance(default, int | float):
+        if isinstance(value, bool):  # float(True) would silently be 1.0
+            raise TypeError(f"parameter {key!r} must be a number, got {value!r}")
         try:
             number = float(value)
         except (TypeError, ValueError):

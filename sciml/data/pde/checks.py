@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from sciml.core.rng import SEED_MAX
+from sciml.core.rng import check_seed as check_integer_seed
+
 Rule = tuple[str, Callable[[float], bool]]
 
 _POSITIVE: Rule = ("a positive number", lambda v: v > 0)
@@ -49,6 +52,5 @@ def check_params(generator_name: str, params: Mapping[str, Any]) -> None:
 def check_seed(seed: object) -> int:
     """``seed`` as an int, or ``ValueError`` unless it is an integer >= 0 (NumPy's
     ``SeedSequence`` takes no negative entropy)."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    return int(seed)
+    # stored as an HDF5 attribute, and by torch generators: at most 2⁶⁴ − 1
+    return check_integer_seed(check_integer_seed(seed), maximum=SEED_MAX)

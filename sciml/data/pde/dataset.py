@@ -91,6 +91,62 @@ class FieldDataset(Dataset):
     ``resolution=None`` is the stored grid; coarser views use ``method`` (``"stride"`` or
     ``"spectral"``, see :mod:`sciml.data.pde.views`). Indexing checks every sample for NaN/Inf
     and names the source and index when it finds one.
+
+    Usually made by :func:`~sciml.data.pde.store.open_dataset` or a reader of
+    :mod:`sciml.data.pde.readers` rather than directly.
+
+    Parameters
+    ----------
+    source : PairSource
+        Random access to ``(x, y)`` NumPy pairs ``(C, *grid)`` on the stored grid
+        (:class:`ArrayPairs`, :class:`TrajectoryPairs`).
+    spatial_dims : int
+        Number of spatial axes (the last ``spatial_dims`` axes of each field).
+    native_resolution : int
+        Points per axis of the stored grid.
+    name : str, default "dataset"
+        Named in error messages (the file name when read from a file).
+    attrs : mapping, default {}
+        Metadata of the source (the file's attributes, ``format``, ``equation``, ...).
+    resolution : int, optional
+        Points per axis of this view; None (default) is the stored grid.
+    method : {"stride", "spectral"}, default "stride"
+        How a coarser view is made.
+
+    Attributes
+    ----------
+    grid_resolution : int
+        Points per axis of the samples this view returns.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``, or a ``resolution`` that is not a positive integer, is
+        finer than ``native_resolution`` or (``"stride"``) does not divide it. Indexing
+        raises ``IndexError`` out of range and ``ValueError`` for a sample with NaN or Inf.
+
+    See Also
+    --------
+    sciml.data.pde.store.open_dataset : A dataset from a file.
+
+    Examples
+    --------
+    >>> pairs = ArrayPairs(np.arange(32.0).reshape(2, 1, 4, 4), np.ones((2, 1, 4, 4)))
+    >>> data = FieldDataset(pairs, spatial_dims=2, native_resolution=4, name="demo")
+    >>> data
+    FieldDataset('demo': external data, 2 samples, grid 4^2)
+    >>> x, y = data[1]
+    >>> x.dtype, tuple(x.shape)
+    (torch.float32, (1, 4, 4))
+    >>> coarse = data.at_resolution(2)
+    >>> coarse[1][0].tolist()
+    [[[16.0, 18.0], [24.0, 26.0]]]
+    >>> [tuple(t.shape) for t in coarse.tensors()]
+    [(2, 1, 2, 2), (2, 1, 2, 2)]
+    >>> data.at_resolution(3)
+    Traceback (most recent call last):
+    ...
+    ValueError: resolution 3 does not divide the stored grid of 4 points; ...
     """
 
     source: PairSource

@@ -25,7 +25,41 @@ _CHECKS = {"darcy": lambda params: check_darcy_params(DARCY.params(params))}
 
 
 def preset_params(pde: str, name: str) -> dict[str, Any]:
-    """Parameters of preset ``name`` for generator ``pde`` (a copy), checked for meaning."""
+    """Parameters of preset ``name`` for generator ``pde`` (a copy).
+
+    Presets reproduce the settings of standard benchmark datasets (the FNO paper's Burgers,
+    Darcy and Navier–Stokes, PDEBench's Darcy; Darcy's ``"sciml"`` is the defaults). They are
+    overrides of the generator's defaults; ``sciml data generate --preset`` lays explicit
+    ``--param`` values over them.
+
+    Parameters
+    ----------
+    pde : str
+        A generator with presets: ``"darcy"``, ``"burgers"`` or ``"navier-stokes"``.
+    name : str
+        The preset, e.g. ``"fno-darcy"``, ``"fno-burgers"``, ``"fno-ns-1e-3"``.
+
+    Returns
+    -------
+    dict
+        Parameter overrides for :func:`~sciml.data.pde.store.generate_dataset`'s ``params``;
+        changing it leaves the preset as it is.
+
+    Raises
+    ------
+    ValueError
+        For a PDE without presets or an unknown preset name (the message lists the known
+        ones).
+
+    Examples
+    --------
+    >>> preset_params("burgers", "fno-burgers")
+    {'nu': 0.1, 't_final': 1.0, 'n_times': 2}
+    >>> preset_params("darcy", "fno")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown preset 'fno' for darcy; known: fno-darcy, pdebench-darcy, sciml
+    """
     if pde not in PRESETS:
         raise ValueError(f"no presets for {pde!r}; presets exist for: {', '.join(sorted(PRESETS))}")
     if name not in PRESETS[pde]:

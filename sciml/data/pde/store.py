@@ -155,20 +155,28 @@ def generate_dataset(
         if out.exists():  # assembled by the process that held the lock before
             _check_existing(out, meta)
             return GenerationResult(out, True, n_batches, n_batches, 0)
+        fresh = not (parts / "meta.json").exists()
         _claim_parts(parts, meta)
         mine = [b for b in range(index, n_batches, count) if not _batch_path(parts, b).exists()]
         bar = tqdm(mine, desc=f"{name} {resolution}", unit="batch", disable=not progress)
-        for b in bar:
-            indices = range(b * batch, min((b + 1) * batch, n))
-            sample = draw(generator, indices, resolution, seed, merged, device, progress)
-            for field_name, values in sample.items():
-                bad = ~np.isfinite(values).reshape(len(values), -1).all(axis=1)
-                if bad.any():
-                    raise FloatingPointError(
-                        f"{name}: sample {indices[int(np.argmax(bad))]} has NaN/Inf in "
-                        f"{field_name!r}"
-                    )
-            write_npz(_batch_path(parts, b), sample)
+        try:
+            for b in bar:
+                indices = range(b * batch, min((b + 1) * batch, n))
+                sample = draw(generator, indices, resolution, seed, merged, device, progress)
+                for field_name, values in sample.items():
+                    bad = ~np.isfinite(values).reshape(len(values), -1).all(axis=1)
+                    if bad.any():
+                        raise FloatingPointError(
+                            f"{name}: sample {indices[int(np.argmax(bad))]} has NaN/Inf in "
+                            f"{field_name!r}"
+                        )
+                write_npz(_batch_path(parts, b), sample)
+        except BaseException:
+            # a failed first batch (out of memory, NaN, Ctrl-C) leaves nothing to resume: remove
+            # the folder this call made, so that it does not block a run with other settings
+            if fresh and count == 1 and not any(parts.glob("batch-*.npz")):
+                shutil.rmtree(parts, ignore_errors=True)
+            raise
         done = sum(_batch_path(parts, b).exists() for b in range(n_batches))
         if count > 1 or done < n_batches:
             return GenerationResult(out, False, done, n_batches, len(mine))
@@ -269,9 +277,41 @@ def _assemble(generator: PDEGenerator, parts: Path, out: Path, meta: Mapping[str
 def dataset_info(path: str | os.PathLike) -> dict[str, Any]:
     """Metadata and array shapes of a dataset file written by :func:`generate_dataset`.
 
-    Raises ``ValueError`` for a file that is not a sciml PDE dataset, or whose metadata or
-    fields are missing or disagree (:func:`_check_fields`); see :func:`generate_dataset` for
-    an example."""
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A sciml HDF5 dataset file.
+
+    Returns
+    -------
+    dict
+        The file's attributes as plain values (``equation``, ``n``, ``resolution``,
+        ``seed``, ``params``, ``input_fields``, ``target_fields``, ``spatial_dims``,
+        ``time_dependent``, versions, ...) and ``arrays``: ``{name: {"shape", "dtype"}}`` for
+        every stored array (fields and ``coords/...``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        For a folder, an empty file or a file that is not HDF5 or not a sciml PDE dataset,
+        or whose metadata or fields are missing or disagree in shape (the message names the
+        file).
+
+    See Also
+    --------
+    describe_dataset : The same, for every readable format, with non-finite samples.
+
+    Examples
+    --------
+    >>> _ = generate_dataset("darcy", "darcy.h5", n=2, resolution=8, progress=False)
+    >>> info = dataset_info("darcy.h5")
+    >>> info["equation"], info["n"], info["resolution"], info["input_fields"]
+    ('darcy', 2, 8, ['a'])
+    >>> info["arrays"]["u"]
+    {'shape': [2, 8, 8], 'dtype': 'float32'}
+    """
     path = Path(path)
     with open_h5(path) as f:
         if f.attrs.get("format") != FORMAT:
@@ -345,6 +385,42 @@ def describe_dataset(path: str | os.PathLike) -> dict[str, Any]:
     A sciml HDF5 file gives :func:`dataset_info`; another format (neuraloperator ``.pt``,
     PDEBench, The Well) gives its samples, grid and field shapes. Both add ``non_finite``:
     per field the indices of the samples holding NaN or Inf (empty lists when all are finite).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A sciml HDF5 dataset, or a file :func:`~sciml.data.pde.readers.open_external` reads.
+
+    Returns
+    -------
+    dict
+        For a sciml file, :func:`dataset_info` with ``non_finite`` = ``{field: [indices]}``.
+        Otherwise ``file``, ``format`` (``"external"``), ``samples``, ``spatial_dims``,
+        ``resolution``, ``input_shape``, ``target_shape`` (of one pair), ``attrs`` (the
+        reader's) and ``non_finite`` = ``{"input": [...], "target": [...]}`` (pair indices).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        For a file of no known format, a folder or an empty file, or a file whose fields are
+        missing or disagree in shape.
+
+    See Also
+    --------
+    dataset_info : Metadata of a sciml file, without the scan for NaN and Inf.
+
+    Examples
+    --------
+    >>> _ = generate_dataset("darcy", "darcy.h5", n=2, resolution=8, progress=False)
+    >>> describe_dataset("darcy.h5")["non_finite"]
+    {'a': [], 'u': []}
+    >>> import torch
+    >>> torch.save({"x": torch.rand(3, 8, 8), "y": torch.rand(3, 8, 8)}, "darcy_train_8.pt")
+    >>> info = describe_dataset("darcy_train_8.pt")
+    >>> info["samples"], info["input_shape"], info["non_finite"]
+    (3, [1, 8, 8], {'input': [], 'target': []})
     """
     path = Path(path)
     if path.suffix != ".pt":
@@ -423,7 +499,7 @@ def open_dataset(
     Returns
     -------
     FieldDataset
-        ``dataset[i]`` is an (x, y) pair of float32 tensors (channels, *grid);
+        ``dataset[i]`` is an (x, y) pair of float32 tensors ``(channels, *grid)``;
         ``dataset.at_resolution(r)`` views it on a coarser grid.
 
     Raises

@@ -36,6 +36,51 @@ def open_external(path: str | Path, **kwargs: Any) -> FieldDataset:
     ``.pt`` → :func:`read_neuralop_file`; HDF5 with The Well layout → :func:`read_the_well`;
     HDF5 with a PDEBench layout → :func:`read_pdebench`. ``kwargs`` go to the chosen reader.
     An HDF5 file of no known layout raises ``ValueError`` naming its keys.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+    **kwargs
+        Options of the chosen reader (``task``, ``input_steps``, ``in_memory``, ``fields``
+        for HDF5; none for ``.pt`` files).
+
+    Returns
+    -------
+    FieldDataset
+        (input, target) pairs ``(C, *grid)``; ``attrs["format"]`` names the format.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        For a folder, an empty file, a file that is not HDF5 (other than ``.pt``), an HDF5
+        file of no known layout (the message lists its keys), or what the chosen reader
+        refuses.
+    TypeError
+        For an option the chosen reader does not take.
+
+    See Also
+    --------
+    sciml.data.pde.store.open_dataset : Opens sciml files too, and passes others here.
+
+    Examples
+    --------
+    >>> import h5py, numpy as np
+    >>> with h5py.File("1D_Burgers_Sols_Nu0.01.hdf5", "w") as f:
+    ...     f["tensor"] = np.zeros((2, 5, 16), dtype=np.float32)  # (N, T, X)
+    >>> data = open_external("1D_Burgers_Sols_Nu0.01.hdf5", task="next-step")
+    >>> data
+    FieldDataset('1D_Burgers_Sols_Nu0.01.hdf5': burgers, 8 samples, grid 16^1)
+    >>> data.attrs["format"], data.attrs["nu"]
+    ('pdebench', 0.01)
+    >>> with h5py.File("other.h5", "w") as f:
+    ...     f["q"] = np.zeros(3)
+    >>> open_external("other.h5")
+    Traceback (most recent call last):
+    ...
+    ValueError: other.h5: unknown layout with keys ['q']; expected The Well ...
     """
     path = Path(path)
     if path.suffix == ".pt":

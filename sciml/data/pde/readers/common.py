@@ -110,7 +110,40 @@ def check_file(path: Path) -> Path:
 
 def open_h5(path: Path) -> h5py.File:
     """``path`` opened read-only; a missing, empty, non-HDF5 or unreadable file (or a folder)
-    gets an error that names it."""
+    gets an error that names it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file (a ``Path``: a plain string is not converted).
+
+    Returns
+    -------
+    h5py.File
+        Open in mode ``"r"``; close it (or use it in a ``with`` block).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        For a folder, an empty file, a file without the HDF5 signature, or one h5py cannot
+        read (truncated or corrupt).
+
+    Examples
+    --------
+    >>> import h5py
+    >>> with h5py.File("fields.h5", "w") as f:
+    ...     f["u"] = [1.0, 2.0]
+    >>> with open_h5(Path("fields.h5")) as f:
+    ...     f["u"][()].tolist()
+    [1.0, 2.0]
+    >>> _ = Path("notes.h5").write_text("not HDF5")
+    >>> open_h5(Path("notes.h5"))
+    Traceback (most recent call last):
+    ...
+    ValueError: notes.h5 is not an HDF5 file (no HDF5 signature); expected a .h5/.hdf5 ...
+    """
     check_file(path)
     if not h5py.is_hdf5(path):
         raise ValueError(

@@ -77,7 +77,7 @@ def read_neuralop_file(path: str | Path) -> FieldDataset:
     Returns
     -------
     FieldDataset
-        Pairs (C_in, *grid) → (C_out, *grid); other entries (e.g. ``visc``) are in
+        Pairs ``(C_in, *grid)`` → ``(C_out, *grid)``; other entries (e.g. ``visc``) are in
         ``attrs["extra"]``.
 
     Raises
@@ -135,7 +135,44 @@ def read_neuralop_pt(
 ) -> FieldDataset:
     """Read the neuraloperator pair file ``{folder}/{name}_{split}_{resolution}.pt``
     (:func:`read_neuralop_file`, with ``dataset``, ``split`` and ``resolution`` recorded in
-    ``attrs``); a missing file's error lists the files that are there."""
+    ``attrs``); a missing file's error lists the files that are there.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder holding the files.
+    name : str
+        The dataset's name in the file names (``"darcy"``).
+    resolution : int
+        The grid size in the file name (positive).
+    split : {"train", "test"}, default "train"
+        Which file.
+
+    Returns
+    -------
+    FieldDataset
+        As :func:`read_neuralop_file`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist (the message lists the folder's files).
+    ValueError
+        For another ``split``, a ``resolution`` that is not a positive integer, or what
+        :func:`read_neuralop_file` refuses.
+
+    Examples
+    --------
+    >>> import torch
+    >>> torch.save({"x": torch.rand(3, 8, 8), "y": torch.rand(3, 8, 8)}, "darcy_test_8.pt")
+    >>> data = read_neuralop_pt(".", "darcy", 8, split="test")
+    >>> len(data), [tuple(t.shape) for t in data[0]], data.attrs["split"]
+    (3, [(1, 8, 8), (1, 8, 8)], 'test')
+    >>> read_neuralop_pt(".", "darcy", 16)
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: expected darcy_train_16.pt; files there: ['darcy_test_8.pt']
+    """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if not isinstance(resolution, int | np.integer) or resolution < 1:

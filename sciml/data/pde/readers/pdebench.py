@@ -42,7 +42,30 @@ _PARAM = re.compile(r"^([A-Za-z]+)([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)$")
 
 
 def pdebench_layout(keys: Sequence[str]) -> str | None:
-    """Which PDEBench layout a file with top-level ``keys`` follows (None if none)."""
+    """Which PDEBench layout a file with top-level ``keys`` follows (None if none).
+
+    The layouts of :data:`PDEBENCH_LAYOUTS` are tried in order; the first whose keys are all
+    present wins.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        The file's top-level keys.
+
+    Returns
+    -------
+    str or None
+        ``"darcy"``, ``"scalar-1d"``, ``"ns-incompressible"``, ``"cfd"`` or None.
+
+    Examples
+    --------
+    >>> pdebench_layout(["nu", "tensor", "x-coordinate", "y-coordinate"])
+    'darcy'
+    >>> pdebench_layout(["tensor", "t-coordinate", "x-coordinate"])
+    'scalar-1d'
+    >>> pdebench_layout(["u"]) is None
+    True
+    """
     present = set(keys)
     for layout, required in PDEBENCH_LAYOUTS.items():
         if present.issuperset(required):
@@ -83,12 +106,59 @@ def read_pdebench(
     - 2D incompressible Navier–Stokes (``velocity`` (N, T, X, Y, 2), ``particles``, ``force``):
       ``fields`` picks among velocity (2 channels), particles and force (constant in time,
       repeated over frames); default ``("velocity",)``.
-    - Compressible CFD (``Vx``, ``Vy``, ``density``, ``pressure``, each (N, T, *grid)):
+    - Compressible CFD (``Vx``, ``Vy``, ``density``, ``pressure``, each ``(N, T, *grid)``):
       default channels Vx, Vy[, Vz], density, pressure.
 
     Trajectories become pairs by ``task`` (``"final"``: first ``input_steps`` frames → last
     frame; ``"next-step"``: frames t…t+k−1 → frame t+k). Channels follow the order of
     ``fields`` when given. ``in_memory=False`` keeps the file open and reads per sample.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A PDEBench HDF5 file. Parameters in its name (``Nu0.01``, ``beta1.0``, ``M1.0``)
+        are recorded in ``attrs``.
+    task : {"final", "next-step"}, default "final"
+        How trajectories become pairs (Darcy takes only ``"final"``).
+    input_steps : int, default 1
+        k, the frames stacked as input channels (Darcy takes only 1).
+    in_memory : bool, default True
+        Read the fields into memory (and close the file); False reads each sample when
+        indexed.
+    fields : sequence of str, optional
+        Navier–Stokes and CFD only: which fields, in channel order.
+
+    Returns
+    -------
+    FieldDataset
+        Pairs ``(C_in, *grid)`` → ``(C_out, *grid)``; ``attrs`` holds ``format``
+        (``"pdebench"``), ``layout``, ``equation``, ``channels``, the file-name parameters,
+        the coordinates and the file's attributes.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        For a bad ``task`` or ``input_steps`` (also ``input_steps`` ≥ the frames per
+        trajectory), a file that is not HDF5 or of no PDEBench layout (the message names
+        the closest layout and what it lacks), arrays of unexpected shapes, a grid with
+        different sizes per axis, ``fields`` on a layout without them or naming unknown
+        fields, or ``task``/``input_steps`` other than the defaults on Darcy.
+
+    Examples
+    --------
+    >>> import h5py, numpy as np
+    >>> with h5py.File("1D_Burgers_Sols_Nu0.01.hdf5", "w") as f:
+    ...     f["tensor"] = np.zeros((2, 5, 16), dtype=np.float32)  # (N, T, X)
+    >>> data = read_pdebench("1D_Burgers_Sols_Nu0.01.hdf5")
+    >>> len(data), [tuple(t.shape) for t in data[0]]
+    (2, [(1, 16), (1, 16)])
+    >>> data.attrs["layout"], data.attrs["equation"], data.attrs["nu"]
+    ('scalar-1d', 'burgers', 0.01)
+    >>> steps = read_pdebench("1D_Burgers_Sols_Nu0.01.hdf5", task="next-step", input_steps=2)
+    >>> len(steps), [tuple(t.shape) for t in steps[0]]
+    (6, [(2, 16), (1, 16)])
     """
     path = Path(path)
     check_task(task, input_steps)

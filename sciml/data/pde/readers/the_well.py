@@ -27,7 +27,27 @@ from sciml.data.pde.readers.common import (
 
 
 def is_the_well(f: h5py.File) -> bool:
-    """True when ``f`` follows The Well layout (tensor-order field groups + ``dimensions``)."""
+    """True when ``f`` follows The Well layout (tensor-order field groups + ``dimensions``).
+
+    Parameters
+    ----------
+    f : h5py.File or h5py.Group
+        An open file.
+
+    Returns
+    -------
+    bool
+        Whether ``f`` has a ``dimensions`` group and at least one of ``t0_fields``,
+        ``t1_fields``, ``t2_fields``.
+
+    Examples
+    --------
+    >>> import h5py
+    >>> with h5py.File("well.hdf5", "w") as f:
+    ...     _ = f.create_group("dimensions"), f.create_group("t0_fields")
+    ...     is_the_well(f)
+    True
+    """
     return "dimensions" in f and any(f"t{i}_fields" in f for i in range(3))
 
 
@@ -39,7 +59,7 @@ def read_the_well(
     input_steps: int = 1,
     in_memory: bool = False,
 ) -> FieldDataset:
-    """Read one file of The Well as trajectories (N, T, C, *grid).
+    """Read one file of The Well as trajectories ``(N, T, C, *grid)``.
 
     Channels: the chosen fields in order (default: every time-varying field, t0 fields, then
     t1, then t2, each group in its ``field_names`` order); a vector field gives D channels
@@ -48,6 +68,55 @@ def read_the_well(
     time-varying are left out by default and, when named in ``fields``, repeated over every
     frame. Spatial axes a field does not vary over (``dim_varying``) are broadcast.
     ``in_memory=False`` (default: these files are large) reads each sample when indexed.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        One HDF5 file of The Well.
+    fields : sequence of str, optional
+        Field names, in channel order (default: every time-varying field).
+    task : {"next-step", "final"}, default "next-step"
+        ``"next-step"``: frames t…t+k−1 → frame t+k; ``"final"``: the first k frames → the
+        last frame.
+    input_steps : int, default 1
+        k, the frames stacked as input channels.
+    in_memory : bool, default False
+        Read the chosen fields into memory (and close the file).
+
+    Returns
+    -------
+    FieldDataset
+        Pairs ``(k·C, *grid)`` → ``(C, *grid)``; ``attrs`` holds ``format``
+        (``"the-well"``), ``equation`` (the file's ``dataset_name``), ``channels``,
+        ``constant_fields``, ``parameters``, ``time``, the coordinates, boundary conditions
+        and scalars.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        For a bad ``task`` or ``input_steps`` (also ``input_steps`` ≥ the frames per
+        trajectory), a file that is not HDF5 or not in The Well layout, missing
+        ``dimensions`` entries or ``n_trajectories``, a grid with different sizes per axis,
+        unknown or repeated ``fields``, or a field of unexpected shape.
+
+    Examples
+    --------
+    >>> import h5py, numpy as np
+    >>> with h5py.File("well.hdf5", "w") as f:
+    ...     f.attrs["n_trajectories"] = 2
+    ...     dims = f.create_group("dimensions")
+    ...     dims.attrs["spatial_dims"] = ["x", "y"]
+    ...     dims["time"], dims["x"], dims["y"] = np.arange(3.0), np.arange(8.0), np.arange(8.0)
+    ...     f.create_group("t0_fields")["density"] = np.ones((2, 3, 8, 8))  # (N, T, x, y)
+    ...     f.create_group("t1_fields")["velocity"] = np.zeros((2, 3, 8, 8, 2))
+    >>> data = read_the_well("well.hdf5")
+    >>> len(data), [tuple(t.shape) for t in data[0]], data.attrs["channels"]
+    (4, [(3, 8, 8), (3, 8, 8)], ['density', 'velocity_x', 'velocity_y'])
+    >>> final = read_the_well("well.hdf5", fields=["velocity"], task="final")
+    >>> len(final), [tuple(t.shape) for t in final[0]]
+    (2, [(2, 8, 8), (2, 8, 8)])
     """
     path = Path(path)
     check_task(task, input_steps)
