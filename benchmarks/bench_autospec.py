@@ -3,7 +3,7 @@ eigensolvers against classical baselines, all measured in the same run (trained 
 synthetic diagonal operators; the real matrices are never seen in training).
 
 - ``matrices``: per matrix, CG and MINRES (SPD) or GMRES (nonsymmetric) to rtol 1e-8 with every
-  preconditioner of :mod:`solvers.compare` (degree 10): iterations, matvecs (setup included),
+  preconditioner of :mod:`solvers.comparison` (degree 10): iterations, matvecs (setup included),
   inner products, seconds, converged. The reference is CG with Jacobi, i.e. CG on the same scaled
   operator the polynomials act on.
 - ``funm``: relative error of f(A)b at degree d = 10 (20 for the step) for the learned expansion,
@@ -87,7 +87,7 @@ from sciml.data.matrices import (
     synthetic,
     synthetic_symmetric,
 )
-from solvers.compare import compare
+from solvers.comparison import compare
 from solvers.eigen import eigsh
 from solvers.matfun import funm, scalar_function
 from solvers.preconditioner import polynomial_preconditioner
@@ -259,7 +259,7 @@ def families(progress: bool) -> list[dict[str, Any]]:
     """Fit one model per family, then solve its held-out members with every method."""
     import tempfile
 
-    from solvers.compare import solve
+    from solvers.comparison import solve
     from solvers.family import FAMILIES, family_members, fit_preconditioner
 
     out = []

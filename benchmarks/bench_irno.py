@@ -43,7 +43,7 @@ from sciml.data.pde.store import generate_dataset
 from sciml.operators.models import to_device
 from sciml.operators.refiner import RefinerConfig
 from sciml.training.losses import relative_l2_per_field
-from sciml.training.refine_run import (
+from sciml.training.refinement import (
     RefineSpec,
     evaluate_refined,
     load_refined_operator,

@@ -210,7 +210,7 @@ def solver_comparison(quick: bool, progress: bool = False) -> dict[str, Any]:
 def robustness(seeds: range = ROBUSTNESS_SEEDS) -> dict[str, Any]:
     """MCGS on both paths for seeds the rest of the benchmark never uses: paths found, and
     the largest share of a stage's simulation budget (20000 per insertion) used."""
-    from linalg_discovery.discover import discover
+    from linalg_discovery.discovery import discover
 
     found, share, missed = 0, 0.0, []
     for path in ("randomized-svd", "nystrom"):
@@ -257,7 +257,7 @@ def nystrom_comparison() -> dict[str, Any]:
 
 def discovered_program() -> dict[str, Any]:
     """MCGS on the randomized-svd path (seed 42) and the check against the exported solver."""
-    from linalg_discovery.discover import discover
+    from linalg_discovery.discovery import discover
 
     result = discover("randomized-svd", "mcgs", 42, family="lowrank")
     return {"found": result.found, "program": result.source, **result.verification}

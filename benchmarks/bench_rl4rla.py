@@ -281,7 +281,7 @@ UNSEEN_SEEDS = tuple(range(100, 120))
 
 def _path_job(job: tuple[str, int]) -> dict[str, Any]:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from linalg_discovery.discover import discover
+    from linalg_discovery.discovery import discover
 
     path, seed = job
     result = discover(path, "mcgs", seed, m=M, n=N)

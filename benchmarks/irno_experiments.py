@@ -20,7 +20,7 @@ from typing import Any
 from benchmarks.bench_irno import SETTINGS, _refine_spec, _refine_train, train_to_plateau
 from sciml.core.files import write_json
 from sciml.data.pde.store import generate_dataset
-from sciml.training.refine_run import evaluate_refined, refine_run
+from sciml.training.refinement import evaluate_refined, refine_run
 from sciml.training.run import RunSpec, default_operator_config, open_run_data
 
 # name: overrides of the quick refiner settings (plus "kind"/"steps" where they change)

@@ -21,7 +21,7 @@ from sciml.core.lazy import lazy_exports
 
 _LAZY = {
     "RLAEnv": "linalg_discovery.env",
-    "discover": "linalg_discovery.discover",
+    "discover": "linalg_discovery.discovery",
     "PATH_NAMES": "linalg_discovery.curriculum",
     "SEARCHES": "linalg_discovery.searches",
 }

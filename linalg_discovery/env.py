@@ -109,7 +109,7 @@ class RLAEnv(gym.Env):
 
     See Also
     --------
-    linalg_discovery.discover.discover : Search a whole curriculum path with MCGS, MCTS or
+    linalg_discovery.discovery.discover : Search a whole curriculum path with MCGS, MCTS or
         random search.
 
     Examples

@@ -380,7 +380,7 @@ def _refine(args: argparse.Namespace) -> int:
             "the unrolled steps are backpropagated through"
         )
     from sciml.operators.refiner import RefinerConfig
-    from sciml.training.refine_run import RefineSpec, refine_run
+    from sciml.training.refinement import RefineSpec, refine_run
     from sciml.training.trainer import TrainConfig
 
     refiner = RefinerConfig(
@@ -419,7 +419,7 @@ def _refine(args: argparse.Namespace) -> int:
 
 
 def _evaluate_refined(args: argparse.Namespace) -> int:
-    from sciml.training.refine_run import evaluate_refined
+    from sciml.training.refinement import evaluate_refined
 
     for flag, value in (("--resolutions", args.resolutions), ("--method", args.method)):
         if value is not None:
@@ -488,7 +488,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _discover(args: argparse.Namespace) -> int:
     import tempfile
 
-    from linalg_discovery.discover import discover
+    from linalg_discovery.discovery import discover
     from sciml.core.files import write_json
 
     if args.scheduler is not None and args.backend != "dask":
@@ -612,7 +612,7 @@ def _precond_train_family(args: argparse.Namespace) -> int:
 
 
 def _precond_eval(args: argparse.Namespace) -> int:
-    from solvers.compare import compare_matrix, format_comparison
+    from solvers.comparison import compare_matrix, format_comparison
 
     result = compare_matrix(
         args.matrix,

@@ -188,7 +188,7 @@ DEMO_REFINE = {  # the benchmark's configuration (bench_irno, quick) at demo siz
 def refinement_stage(ctx: DemoContext) -> str:
     from sciml.data.pde.store import generate_dataset
     from sciml.operators.refiner import RefinerConfig
-    from sciml.training.refine_run import RefineSpec, evaluate_refined, refine_run
+    from sciml.training.refinement import RefineSpec, evaluate_refined, refine_run
     from sciml.training.run import RunSpec, default_operator_config, open_run_data, train_run
     from sciml.training.trainer import TrainConfig
 

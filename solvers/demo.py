@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from sciml.data.matrices import load_matrix
-from solvers.compare import solve
+from solvers.comparison import solve
 from solvers.plots import plot_convergence, plot_residual_polynomials
 from solvers.preconditioner import polynomial_preconditioner
 

@@ -58,7 +58,7 @@ def plot_convergence(histories: dict[str, tuple[np.ndarray, np.ndarray]], path) 
 def plot_benchmark(results: dict[str, Any], path) -> None:
     """Four panels: matvecs / Jacobi-CG per method and matrix; outer iterations / Jacobi-CG;
     f(A)b relative errors per method; matvecs to 8 eigenpairs per method."""
-    from solvers.compare import POLY_METHODS
+    from solvers.comparison import POLY_METHODS
 
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     spd = [r for r in results["matrices"] if r["kind"] != "nonsymmetric" and "cg" in r]

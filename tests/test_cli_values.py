@@ -13,7 +13,7 @@ from sciml.cli import main
 from sciml.core.rng import check_seed, numpy_global_seed
 from sciml.data.pde.store import generate_dataset
 from sciml.operators.refiner import RefinerConfig
-from sciml.training.refine_run import RefineSpec
+from sciml.training.refinement import RefineSpec
 from sciml.training.run import RunSpec
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import linalg_discovery.discover
+import linalg_discovery.discovery
 from linalg_discovery.families import FAMILIES, FAMILY_PATHS
 from sciml.cli import main
 
@@ -154,7 +154,7 @@ def test_an_unwritable_json_is_refused_in_one_line_before_the_search(
     def search(*args, **kwargs):
         raise AssertionError("the search ran")
 
-    monkeypatch.setattr(linalg_discovery.discover, "discover", search)
+    monkeypatch.setattr(linalg_discovery.discovery, "discover", search)
     target = unwritable_folder / "found.json"
     err = _refused(capsys, [*DISCOVER, "--json", str(target)])
     assert f"--json {target}: cannot write in" in err

@@ -13,7 +13,7 @@ import pytest
 from sciml.cli import main
 from sciml.data.pde.store import generate_dataset, open_dataset
 from sciml.operators.config import OperatorConfig
-from sciml.training.refine_run import evaluate_refined
+from sciml.training.refinement import evaluate_refined
 from sciml.training.run import RunSpec, default_operator_config, evaluate_run, train_run
 from sciml.training.trainer import TrainConfig
 

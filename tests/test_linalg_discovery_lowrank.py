@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from linalg_discovery.discover import discover
+from linalg_discovery.discovery import discover
 from linalg_discovery.grammar import Action
 from linalg_discovery.lowrank import primitives as pr
 from linalg_discovery.lowrank.canonical import eliminate_dead_code, program_key

@@ -5,7 +5,7 @@ import pytest
 
 from linalg_discovery.curriculum import PATH_NAMES, stages
 from linalg_discovery.demo import demo_stage
-from linalg_discovery.discover import discover
+from linalg_discovery.discovery import discover
 from linalg_discovery.export import to_callable, to_source, verify
 from linalg_discovery.search import SearchConfig, search_stage
 from linalg_discovery.task import Task

@@ -19,7 +19,7 @@ from sciml.data.matrices import load_matrix
 from sciml.data.pde.store import generate_dataset
 from sciml.training.trainer import TrainConfig
 from solvers import funm, polynomial_preconditioner
-from solvers.compare import compare_matrix
+from solvers.comparison import compare_matrix
 from solvers.family import family_members, fit_preconditioner
 
 

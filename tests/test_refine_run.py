@@ -5,7 +5,7 @@ import pytest
 
 from sciml.cli import main
 from sciml.data.pde.store import generate_dataset
-from sciml.training.refine_run import evaluate_refined
+from sciml.training.refinement import evaluate_refined
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import scipy.sparse.linalg as spla
 
 from sciml.data.matrices import poisson2d, synthetic
 from solvers import eigsh, funm
-from solvers.compare import compare, format_comparison
+from solvers.comparison import compare, format_comparison
 from solvers.matfun import scalar_function
 
 

@@ -250,7 +250,7 @@ def test_gmres_learned_polynomial_kept_where_it_helps(name):
 
 
 def test_compare_names_the_gmres_fallback():
-    from solvers.compare import compare, format_comparison
+    from solvers.comparison import compare, format_comparison
 
     lam = np.concatenate([np.linspace(-3.0, -1.0, 40), np.linspace(0.1, 2.0, 160)])
     result = compare(_triangular(lam), methods=("neumann",), solvers=("gmres",))

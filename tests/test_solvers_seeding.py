@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from sciml.data.matrices import poisson2d
-from solvers.compare import compare
+from solvers.comparison import compare
 from solvers.learner import ModelConfig
 from solvers.training import train_model
 

@@ -7,8 +7,8 @@ h_{k+1} = (1 − α)·h_k + α·G([x, h_0], h_k), h_0 = T_base(x), with one set 
 steps. The contractive refiner bounds ‖∂T/∂h‖ by 1 − α(1 − L) on any grid, so the iteration has
 one fixed point and cannot drift past the K steps it was trained on. This trains a deliberately
 weak base (4 Fourier modes) on next-step prediction of Kolmogorov flow, refines it with
-:func:`sciml.training.refine_run.refine_run` (what ``sciml refine`` runs) and plots the test
-error per step and per frequency band with :func:`sciml.training.refine_run.evaluate_refined`.
+:func:`sciml.training.refinement.refine_run` (what ``sciml refine`` runs) and plots the test
+error per step and per frequency band with :func:`sciml.training.refinement.evaluate_refined`.
 Demo-sized; ``sciml bench irno`` is the real comparison (see the results pages).
 """
 
@@ -20,7 +20,7 @@ import torch
 
 from sciml.data.pde.store import generate_dataset
 from sciml.operators.refiner import RefinerConfig
-from sciml.training.refine_run import RefineSpec, evaluate_refined, refine_run
+from sciml.training.refinement import RefineSpec, evaluate_refined, refine_run
 from sciml.training.run import RunSpec, default_operator_config, open_run_data, train_run
 from sciml.training.trainer import TrainConfig
 

@@ -1,4 +1,4 @@
-"""The low-rank family as seen by :func:`linalg_discovery.discover.discover`."""
+"""The low-rank family as seen by :func:`linalg_discovery.discovery.discover`."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ Two update forms:
 The IRNO pieces, by layer: this module holds the iteration (:func:`refine`), the
 :class:`Refinement` (Φθ with α and K) and the :class:`RefinedOperator` (base + refinement);
 :mod:`sciml.operators.refiner` the networks used as Φθ ("refiners");
-:mod:`sciml.training.irno_loss` the training objective; :mod:`sciml.training.refine_run`
+:mod:`sciml.training.irno_loss` the training objective; :mod:`sciml.training.refinement`
 the run folder behind ``sciml refine`` (train, resume, evaluate);
 :mod:`sciml.diagnostics.irno_plots` the figures.
 """

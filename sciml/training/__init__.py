@@ -5,9 +5,7 @@ from __future__ import annotations
 from sciml.core.lazy import lazy_exports
 
 # Loaded on first use, so that importing the package (the CLI building its parser) imports no
-# torch. ``refine_run`` is also the name of a submodule: once ``sciml.training.refine_run`` is
-# imported, the package attribute of that name is the module (the function stays
-# ``sciml.training.refine_run.refine_run``).
+# torch.
 _EXPORTS = {
     "Trainer": "sciml.training.trainer",
     "TrainConfig": "sciml.training.trainer",
@@ -23,9 +21,9 @@ _EXPORTS = {
     "relative_l2": "sciml.training.losses",
     "mse": "sciml.training.losses",
     "vrmse": "sciml.training.losses",
-    "refine_run": "sciml.training.refine_run",
-    "RefineSpec": "sciml.training.refine_run",
-    "evaluate_refined": "sciml.training.refine_run",
+    "refine_run": "sciml.training.refinement",
+    "RefineSpec": "sciml.training.refinement",
+    "evaluate_refined": "sciml.training.refinement",
     "init_from_env": "sciml.training.distributed",
     "wrap_model": "sciml.training.distributed",
     "shard_batches": "sciml.training.distributed",

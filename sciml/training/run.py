@@ -592,7 +592,7 @@ def evaluate_run(
 
     See Also
     --------
-    sciml.training.refine_run.evaluate_refined : The same for a refinement run.
+    sciml.training.refinement.evaluate_refined : The same for a refinement run.
 
     Examples
     --------

@@ -168,7 +168,7 @@ def compare(
     Every method with every applicable solver (CG and MINRES for symmetric A with a positive
     diagonal, GMRES otherwise) on b = seeded standard normal; methods that cannot apply (e.g.
     a zero diagonal for Jacobi scaling) are reported with an ``error``. The counts of each row
-    are those of the module docstring (:mod:`solvers.compare`).
+    are those of the module docstring (:mod:`solvers.comparison`).
 
     Parameters
     ----------
