@@ -28,7 +28,7 @@ def _least_squares() -> Family:
     from linalg_discovery.task import Task
 
     def stages_of(path: str, m: int | None = None, n: int | None = None) -> list:
-        return path_stages(path, m or 1000, n or 20)
+        return path_stages(path, 1000 if m is None else m, 20 if n is None else n)
 
     def export(program: Any, stage: Any) -> tuple[str, dict[str, Any]]:
         return to_source(program, stage.settings), verify(program, stage)

@@ -116,7 +116,7 @@ def solve(
             b,
             rtol=rtol,
             restart=restart,
-            maxiter=maxiter // restart,
+            maxiter=-(-maxiter // restart),  # whole cycles, at least one
             M=m,
             callback=callback,
             callback_type="pr_norm",
@@ -185,11 +185,11 @@ def compare(
     degree : int, default 10
         Degree of the polynomial preconditioners.
     rtol : float, default 1e-8
-        Relative residual tolerance of the solvers, in (0, 1).
+        Relative residual tolerance of the solvers, in [machine epsilon, 1).
     seed : int, default 0
         Seed of b, of the probes and of pyamg's setup.
     maxiter : int, default 20000
-        Iteration cap of the solvers (GMRES: ``maxiter // 30`` restart cycles).
+        Iteration cap of the solvers (GMRES: ⌈``maxiter`` / 30⌉ restart cycles of 30).
     model_dir : str or os.PathLike, optional
         Folder of retrained models for "learned" (default: the shipped ones).
 
@@ -205,9 +205,9 @@ def compare(
     Raises
     ------
     ValueError
-        For ``rtol`` outside (0, 1), a ``maxiter`` < 1, a matrix that is not square, is
-        complex or has NaN/Inf entries, the zero matrix, or no learned model at ``degree`` in
-        ``model_dir``.
+        For ``rtol`` outside [machine epsilon, 1), a ``maxiter`` < 1, a matrix that is not
+        square, is complex or has NaN/Inf entries, the zero matrix, or no learned model at
+        ``degree`` in ``model_dir``.
     TypeError
         If ``a`` is a ``LinearOperator`` (or no matrix at all).
     FileNotFoundError
@@ -274,7 +274,7 @@ def compare(
 
 
 def _check_settings(rtol: object, maxiter: object, model_dir) -> None:
-    """``ValueError``/``FileNotFoundError`` before any work for a tolerance outside (0, 1), a
+    """``ValueError``/``FileNotFoundError`` before any work for a tolerance outside [eps, 1), a
     non-positive iteration cap or a models folder that does not exist."""
     eps = float(np.finfo(np.float64).eps)  # no smaller relative residual can be certified
     if isinstance(rtol, bool) or not isinstance(rtol, int | float) or not eps <= rtol < 1.0:
@@ -375,7 +375,7 @@ def compare_matrix(
     degree : int, default 10
         Degree of the polynomial preconditioners.
     rtol : float, default 1e-8
-        Relative residual tolerance of the solvers, in (0, 1).
+        Relative residual tolerance of the solvers, in [machine epsilon, 1).
     seed : int, default 0
         Seed of b, of the probes and of pyamg's setup.
     maxiter : int, default 20000
@@ -395,7 +395,7 @@ def compare_matrix(
     ------
     ValueError
         For an unknown name (from :func:`sciml.data.matrices.load_matrix`), ``rtol`` outside
-        (0, 1), a ``maxiter`` < 1, or as :func:`compare` does.
+        [machine epsilon, 1), a ``maxiter`` < 1, or as :func:`compare` does.
     FileNotFoundError
         If ``model_dir`` does not exist (checked before the matrix is loaded).
 

@@ -198,3 +198,33 @@ def test_a_first_batch_beyond_memory_leaves_no_parts_folder(tmp_path):
 def test_a_bad_section_length_is_refused_by_name(env_id, bad):
     with pytest.raises(ValueError, match=r"^max_section_length must be an integer >= 0, got "):
         gym.make(env_id, max_section_length=bad)
+
+
+def test_gmres_comparison_with_fewer_iterations_than_a_restart_cycle_runs():
+    from solvers.comparison import solve
+
+    a = sp.diags([np.linspace(1.0, 2.0, 50)], [0], format="csr")
+    row = solve(a, np.ones(50), "none", solver="gmres", maxiter=10)  # under one cycle of 30
+    assert row["converged"] and row["relative_residual"] <= 1e-8
+
+
+def test_open_h5_takes_a_plain_string(tmp_path):
+    import h5py
+
+    from sciml.data.pde.readers.common import open_h5
+
+    path = tmp_path / "f.h5"
+    with h5py.File(path, "w") as f:
+        f["u"] = [1.0, 2.0]
+    with open_h5(str(path)) as f:
+        assert f["u"][()].tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("family", "path"), [("least-squares", "sketch-and-solve"), ("lowrank", "randomized-svd")]
+)
+def test_a_zero_problem_size_is_refused_not_replaced_by_the_default(family, path):
+    from linalg_discovery.discovery import discover
+
+    with pytest.raises(ValueError, match="m"):
+        discover(path, "mcgs", 42, budget=5, m=0, n=8, family=family, progress=False)

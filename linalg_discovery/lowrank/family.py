@@ -16,7 +16,7 @@ from linalg_discovery.lowrank.task import LowRankTask
 
 
 def _stages(path: str, m: int | None = None, n: int | None = None) -> list[LowRankStage]:
-    return path_stages(path, m or 300, n or 200)
+    return path_stages(path, 300 if m is None else m, 200 if n is None else n)
 
 
 def verify(program: Program, stage: LowRankStage, seeds: tuple[int, ...] = (1000, 1001)) -> dict:

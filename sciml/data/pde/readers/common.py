@@ -4,6 +4,7 @@ checks of grids, shapes and tasks."""
 from __future__ import annotations
 
 import operator
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,14 +109,14 @@ def check_file(path: Path) -> Path:
     return path
 
 
-def open_h5(path: Path) -> h5py.File:
+def open_h5(path: str | os.PathLike) -> h5py.File:
     """``path`` opened read-only; a missing, empty, non-HDF5 or unreadable file (or a folder)
     gets an error that names it.
 
     Parameters
     ----------
-    path : pathlib.Path
-        The file (a ``Path``: a plain string is not converted).
+    path : str or os.PathLike
+        The file.
 
     Returns
     -------
@@ -144,6 +145,7 @@ def open_h5(path: Path) -> h5py.File:
     ...
     ValueError: notes.h5 is not an HDF5 file (no HDF5 signature); expected a .h5/.hdf5 ...
     """
+    path = Path(path)
     check_file(path)
     if not h5py.is_hdf5(path):
         raise ValueError(
