@@ -30,6 +30,7 @@ import pyamg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from sciml.core.checks import check_tolerance
 from sciml.core.rng import numpy_global_seed
 from solvers.linear_operators import CountingOperator, check_operator, is_symmetric
 from solvers.methods import POLYNOMIAL_METHODS
@@ -276,9 +277,7 @@ def compare(
 def _check_settings(rtol: object, maxiter: object, model_dir) -> None:
     """``ValueError``/``FileNotFoundError`` before any work for a tolerance outside [eps, 1), a
     non-positive iteration cap or a models folder that does not exist."""
-    eps = float(np.finfo(np.float64).eps)  # no smaller relative residual can be certified
-    if isinstance(rtol, bool) or not isinstance(rtol, int | float) or not eps <= rtol < 1.0:
-        raise ValueError(f"rtol must be a number in [{eps!r}, 1), got {rtol!r}")
+    check_tolerance(rtol, "rtol")
     if isinstance(maxiter, bool) or not isinstance(maxiter, int) or maxiter < 1:
         raise ValueError(f"maxiter must be a positive integer, got {maxiter!r}")
     if model_dir is not None and not Path(model_dir).is_dir():

@@ -25,7 +25,6 @@ where no polynomial of moderate degree separates the wanted eigenvalues.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from dataclasses import dataclass, replace
 
@@ -34,7 +33,7 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from sciml.core.checks import check_integer, check_nonnegative
+from sciml.core.checks import check_integer, check_nonnegative, check_tolerance
 from sciml.data.matrices.inertia import count_below
 from solvers.linear_operators import CountingOperator, check_degree, check_operator, is_symmetric
 from solvers.probes import lanczos
@@ -373,20 +372,6 @@ def _learned_filter(lz, upper: float, degree: int, model_dir):
     return predict
 
 
-def _check_tol(tol: object) -> float:
-    """``tol`` as a float in [machine epsilon, 1): a relative residual a run can certify."""
-    eps = float(np.finfo(float).eps)
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not eps <= tol < 1.0:
-        hint = (
-            " (SciPy reads tol=0 as machine precision, which no residual test can certify: "
-            "pass e.g. tol=1e-12)"
-            if isinstance(tol, numbers.Real) and tol == 0
-            else ""
-        )
-        raise ValueError(f"tol must be a number in [{eps:.3g}, 1), got {tol!r}{hint}")
-    return float(tol)
-
-
 def eigsh(
     A,
     k: int = 8,
@@ -538,7 +523,7 @@ def eigsh(
         raise ValueError(f"partial must be True or False, got {partial!r}")
     if not isinstance(count_check, bool):
         raise ValueError(f"count_check must be True or False, got {count_check!r}")
-    tol = _check_tol(tol)
+    tol = check_tolerance(tol, "tol")
     maxiter = check_integer(maxiter, "maxiter", minimum=1)
     seed = check_nonnegative(seed, "seed", integer=True)
     if M is not None and method != "lobpcg":

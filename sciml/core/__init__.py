@@ -10,6 +10,7 @@ from sciml.core.checks import (
     check_nonnegative,
     check_positive,
     check_probability,
+    check_tolerance,
 )
 from sciml.core.constants import (
     CHECKPOINT_FILE,
@@ -41,6 +42,7 @@ __all__ = [
     "check_nonnegative",
     "check_positive",
     "check_probability",
+    "check_tolerance",
     "lazy_exports",
     "numpy_global_seed",
     "save_torch",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -230,3 +231,46 @@ def check_choice(value: Any, name: str, choices: Iterable[T]) -> T:
     if value not in options:
         raise _fail(name, "one of " + ", ".join(repr(c) for c in options), value)
     return value
+
+
+def check_tolerance(value: object, name: str) -> float:
+    """``value`` as a relative tolerance a residual test can certify: a float in [ε, 1), ε the
+    float64 machine epsilon.
+
+    Parameters
+    ----------
+    value : object
+        The tolerance (``bool`` and non-numbers are refused).
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    float
+        ``value`` as a ``float``.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be a number in [2.22e-16, 1), got <value!r>"`` otherwise; for 0 (which
+        SciPy reads as machine precision) the message says what to pass instead.
+
+    Examples
+    --------
+    >>> check_tolerance(1e-8, "rtol")
+    1e-08
+    >>> check_tolerance(0, "tol")
+    Traceback (most recent call last):
+    ...
+    ValueError: tol must be a number in [2.22e-16, 1), got 0 (SciPy reads 0 as machine ...
+    """
+    eps = sys.float_info.epsilon
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not eps <= value < 1:
+        hint = (
+            " (SciPy reads 0 as machine precision, which no residual test can certify: "
+            "pass e.g. 1e-12)"
+            if isinstance(value, numbers.Real) and value == 0
+            else ""
+        )
+        raise ValueError(f"{name} must be a number in [{eps:.3g}, 1), got {value!r}{hint}")
+    return float(value)
